@@ -1,0 +1,1 @@
+namespace Edge.Cloud; internal static class Placeholder {}
