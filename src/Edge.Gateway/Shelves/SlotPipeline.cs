@@ -1,0 +1,380 @@
+namespace Edge.Gateway.Shelves;
+
+/// <summary>Where a slot stands, as shown by <c>GET /api/stock</c>.</summary>
+public enum SlotStatus
+{
+    /// <summary>Waiting for a first still window (after start, tare, calibration or a fault).</summary>
+    Starting,
+
+    /// <summary>Counting, above the low-stock threshold.</summary>
+    Ok,
+
+    /// <summary>Counting, at or below the low-stock threshold.</summary>
+    Low,
+
+    /// <summary>Counting, empty.</summary>
+    Out,
+
+    /// <summary>The sensor gives no usable readings.</summary>
+    Faulted,
+}
+
+/// <summary>The identity of a slot as the pipeline needs it.</summary>
+public sealed record SlotIdentity(string ShelfId, string Sku, double UnitWeightGrams, int LowStockThreshold);
+
+/// <summary>
+/// Turns one slot's raw readings into item counts and shelf events: calibration and tare, spike rejection,
+/// activity and settle detection, quantisation of the settled step to whole items, and drift/creep following
+/// while the shelf is still. Single-threaded: the slot's reader calls it. Allocates only when it emits.
+/// </summary>
+public sealed class SlotPipeline
+{
+    private readonly SlotIdentity _slot;
+    private readonly DetectionOptions _o;
+    private readonly Action<ShelfEvent> _emit;
+    private readonly double[] _medianRing;
+    private readonly double[] _medianScratch;
+    private readonly double[] _window;
+    private int _medianCount;
+    private int _medianNext;
+    private int _windowCount;
+    private int _windowNext;
+
+    private Calibration _calibration;
+    private double _tare;
+    private Phase _phase = Phase.Acquiring;
+    private bool _hasReference;
+    private double _reference;
+    private double _stableLevel;
+    private double _levelBefore;
+    private double _noise;
+    private double _anchorLevel;
+    private DateTimeOffset _anchorTime;
+    private bool _faulted;
+    private int _bad;
+    private int _good;
+
+    /// <summary>Creates the pipeline for a slot.</summary>
+    /// <param name="slot">Identity, unit weight and low-stock threshold.</param>
+    /// <param name="calibration">Raw-to-grams calibration.</param>
+    /// <param name="tareGrams">Gross grams of the empty tray.</param>
+    /// <param name="options">Detection settings (shared between slots; not modified).</param>
+    /// <param name="emit">Receives every event, on the caller's thread.</param>
+    public SlotPipeline(SlotIdentity slot, Calibration calibration, double tareGrams, DetectionOptions options, Action<ShelfEvent> emit)
+    {
+        _slot = slot ?? throw new ArgumentNullException(nameof(slot));
+        _o = options ?? throw new ArgumentNullException(nameof(options));
+        _emit = emit ?? throw new ArgumentNullException(nameof(emit));
+        if (!(slot.UnitWeightGrams > 0))
+        {
+            throw new ArgumentException($"Unit weight of {slot.ShelfId} must be > 0.", nameof(slot));
+        }
+
+        _calibration = calibration ?? throw new ArgumentNullException(nameof(calibration));
+        _tare = tareGrams;
+        _medianRing = new double[options.OutlierWindow];
+        _medianScratch = new double[options.OutlierWindow];
+        _window = new double[options.StableWindow];
+        _noise = options.StableStdGrams / 3;
+    }
+
+    private enum Phase
+    {
+        Acquiring,
+        Still,
+        Active,
+    }
+
+    /// <summary>The slot this pipeline counts.</summary>
+    public SlotIdentity Slot => _slot;
+
+    /// <summary>Items on the slot.</summary>
+    public int Count { get; private set; }
+
+    /// <summary>True once a count has been established (restored or measured).</summary>
+    public bool HasCount => _hasReference;
+
+    /// <summary>Net grams of the last still level (tare removed, drift followed).</summary>
+    public double LevelGrams => _stableLevel;
+
+    /// <summary>Gross grams of the empty tray.</summary>
+    public double TareGrams => _tare;
+
+    /// <summary>The calibration in use.</summary>
+    public Calibration Calibration => _calibration;
+
+    /// <summary>How far the still level has drifted since the last decision, in grams.</summary>
+    public double DriftGrams => _phase == Phase.Still ? _stableLevel - _anchorLevel : 0;
+
+    /// <summary>Estimated noise (standard deviation) of a still shelf, in grams.</summary>
+    public double NoiseGrams => _noise;
+
+    /// <summary>Samples rejected as spikes.</summary>
+    public long Outliers { get; private set; }
+
+    /// <summary>Current status.</summary>
+    public SlotStatus Status => _faulted ? SlotStatus.Faulted
+        : !_hasReference ? SlotStatus.Starting
+        : Count == 0 ? SlotStatus.Out
+        : Count <= _slot.LowStockThreshold ? SlotStatus.Low
+        : SlotStatus.Ok;
+
+    /// <summary>Raised after the count, level or status changed (not for every sample).</summary>
+    public event Action<SlotPipeline>? StateChanged;
+
+    /// <summary>Restores the persisted count and level; the first still window is compared with it, so a change made while the gateway was off is still reported.</summary>
+    public void Restore(int count, double levelGrams)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        Count = count;
+        _hasReference = true;
+        _reference = levelGrams;
+        _stableLevel = levelGrams;
+        _phase = Phase.Acquiring;
+    }
+
+    /// <summary>Feeds one usable raw reading.</summary>
+    public void OnSample(int raw, DateTimeOffset time)
+    {
+        double x = _calibration.ToGrams(raw) - _tare;
+        _bad = 0;
+        if (_faulted && ++_good >= _o.RecoverAfterGood)
+        {
+            _faulted = false;
+            Emit(ShelfEventType.SensorRecovered, Count, Count, 0, 1, time, null);
+            StateChanged?.Invoke(this);
+        }
+
+        if (_faulted || IsOutlier(x))
+        {
+            return;
+        }
+
+        _window[_windowNext] = x;
+        _windowNext = (_windowNext + 1) % _window.Length;
+        if (_windowCount < _window.Length)
+        {
+            _windowCount++;
+            return;
+        }
+
+        (double mean, double std) = WindowStats();
+        double stillStd = Math.Max(_o.StableStdGrams, 3 * _noise);
+        bool still = std < stillStd;
+        switch (_phase)
+        {
+            case Phase.Acquiring when still:
+                _stableLevel = mean;
+                _phase = Phase.Still;
+                Anchor(time);
+                if (_hasReference)
+                {
+                    Decide(mean - _reference, time);
+                }
+                else
+                {
+                    Count = Math.Max(0, (int)Math.Round(mean / _slot.UnitWeightGrams, MidpointRounding.AwayFromZero));
+                    _hasReference = true;
+                }
+
+                StateChanged?.Invoke(this);
+                break;
+
+            case Phase.Still when Math.Abs(x - _stableLevel) > Math.Max(_o.ActivityGrams, 6 * _noise) || !still:
+                _levelBefore = _stableLevel;
+                _phase = Phase.Active;
+                break;
+
+            case Phase.Still:
+                // Creep and temperature drift are slow: while nothing happens the level follows them, so a day of
+                // creep never accumulates into a step.
+                _stableLevel += _o.DriftFollow * (mean - _stableLevel);
+                _noise += 0.01 * (std - _noise);
+                break;
+
+            case Phase.Active when still:
+                _stableLevel = mean;
+                _phase = Phase.Still;
+                Decide(mean - _levelBefore, time);
+                Anchor(time);
+                StateChanged?.Invoke(this);
+                break;
+        }
+    }
+
+    /// <summary>Feeds one unusable reading (timeout, garbled, timing violation, saturation).</summary>
+    /// <param name="reason">Why it was unusable, for the fault event.</param>
+    /// <param name="chipMissing">True when the chip did not answer at all: that faults at once.</param>
+    /// <param name="time">When.</param>
+    public void OnRejected(string reason, bool chipMissing, DateTimeOffset time)
+    {
+        _good = 0;
+        if (_faulted || (++_bad < _o.FaultAfterRejected && !chipMissing))
+        {
+            return;
+        }
+
+        _faulted = true;
+        Emit(ShelfEventType.SensorFault, Count, Count, 0, 1, time, reason);
+        // Whatever happens during the fault is judged against the last still level once readings return.
+        Reacquire(keepReference: _hasReference, _stableLevel);
+        StateChanged?.Invoke(this);
+    }
+
+    /// <summary>
+    /// Sets the tare to the current still load, so that load reads 0 g and 0 items. Idempotent: a second tare
+    /// at the same load changes nothing.
+    /// </summary>
+    /// <returns>The new tare in gross grams, or null if the shelf is not still (nothing changed).</returns>
+    public double? Tare()
+    {
+        if (_phase != Phase.Still || _faulted)
+        {
+            return null;
+        }
+
+        _tare += _stableLevel;
+        Count = 0;
+        Reacquire(keepReference: true, 0);
+        StateChanged?.Invoke(this);
+        return _tare;
+    }
+
+    /// <summary>Replaces the calibration and tare; the count is measured afresh from the absolute weight.</summary>
+    public void Recalibrate(Calibration calibration, double tareGrams)
+    {
+        _calibration = calibration ?? throw new ArgumentNullException(nameof(calibration));
+        _tare = tareGrams;
+        Reacquire(keepReference: false, 0);
+        StateChanged?.Invoke(this);
+    }
+
+    private void Reacquire(bool keepReference, double reference)
+    {
+        _hasReference = keepReference;
+        _reference = reference;
+        _stableLevel = reference;
+        _phase = Phase.Acquiring;
+        _windowCount = 0;
+        _windowNext = 0;
+        _medianCount = 0;
+        _medianNext = 0;
+    }
+
+    private void Anchor(DateTimeOffset time)
+    {
+        _anchorLevel = _stableLevel;
+        _anchorTime = time;
+    }
+
+    /// <summary>Estimated creep in grams per hour since the last decision (0 until ten minutes of stillness).</summary>
+    public double CreepGramsPerHour(DateTimeOffset now)
+    {
+        double hours = (now - _anchorTime).TotalHours;
+        return _phase == Phase.Still && hours >= 1.0 / 6 ? DriftGrams / hours : 0;
+    }
+
+    private void Decide(double delta, DateTimeOffset time)
+    {
+        double unit = _slot.UnitWeightGrams;
+        double tolerance = _o.ToleranceFraction * unit;
+        int items = (int)Math.Round(delta / unit, MidpointRounding.AwayFromZero);
+        double residual = delta - (items * unit);
+        int before = Count;
+
+        if (items == 0 && Math.Abs(delta) <= tolerance)
+        {
+            return; // jostled, nothing taken or added
+        }
+
+        if (items == 0 || Math.Abs(residual) > tolerance)
+        {
+            Emit(ShelfEventType.UnknownChange, before, before, delta, 0, time,
+                $"{delta:F1} g is not a whole number of {unit:F1} g items");
+            return;
+        }
+
+        double confidence = 1 - (Math.Abs(residual) / tolerance);
+        int after = before + items;
+        string? detail = null;
+        if (after < 0)
+        {
+            // More left the shelf than was counted: the count was wrong. Trust the scale, and say so.
+            detail = $"{-items} removed but only {before} were counted";
+            confidence *= 0.5;
+            after = 0;
+        }
+
+        Count = after;
+        ShelfEventType type = items < 0 ? ShelfEventType.ItemsRemoved
+            : items >= _o.RestockMinItems ? ShelfEventType.Restocked
+            : ShelfEventType.ItemsAdded;
+        Emit(type, before, after, delta, confidence, time, detail);
+
+        if (after == 0 && before > 0)
+        {
+            Emit(ShelfEventType.OutOfStock, before, after, 0, 1, time, null);
+        }
+        else if (after > 0 && after <= _slot.LowStockThreshold && before > _slot.LowStockThreshold)
+        {
+            Emit(ShelfEventType.LowStock, before, after, 0, 1, time, null);
+        }
+    }
+
+    private void Emit(ShelfEventType type, int before, int after, double grams, double confidence, DateTimeOffset time, string? detail)
+        => _emit(new ShelfEvent
+        {
+            Type = type,
+            ShelfId = _slot.ShelfId,
+            Sku = _slot.Sku,
+            CountBefore = before,
+            CountAfter = after,
+            Grams = Math.Round(grams, 1),
+            Confidence = Math.Round(confidence, 3),
+            Timestamp = time,
+            Detail = detail,
+        });
+
+    // Hampel-style filter: a sample far from the rolling median of the raw stream is a spike. A real step moves the
+    // median within half a window, after which its samples pass.
+    private bool IsOutlier(double x)
+    {
+        _medianRing[_medianNext] = x;
+        _medianNext = (_medianNext + 1) % _medianRing.Length;
+        if (_medianCount < _medianRing.Length)
+        {
+            _medianCount++;
+            return false;
+        }
+
+        Array.Copy(_medianRing, _medianScratch, _medianRing.Length);
+        Array.Sort(_medianScratch);
+        double median = _medianScratch[_medianScratch.Length / 2];
+        if (Math.Abs(x - median) > Math.Max(_o.OutlierGrams, 6 * _noise))
+        {
+            Outliers++;
+            return true;
+        }
+
+        return false;
+    }
+
+    private (double Mean, double Std) WindowStats()
+    {
+        double sum = 0;
+        for (int i = 0; i < _window.Length; i++)
+        {
+            sum += _window[i];
+        }
+
+        double mean = sum / _window.Length;
+        double squares = 0;
+        for (int i = 0; i < _window.Length; i++)
+        {
+            double d = _window[i] - mean;
+            squares += d * d;
+        }
+
+        return (mean, Math.Sqrt(squares / (_window.Length - 1)));
+    }
+}
