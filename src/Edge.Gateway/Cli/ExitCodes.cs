@@ -1,0 +1,10 @@
+namespace Edge.Gateway.Cli;
+
+/// <summary>Process exit codes, documented in the README.</summary>
+internal static class ExitCodes
+{
+    public const int Ok = 0;
+    public const int Usage = 1;
+    public const int InvalidConfiguration = 2;
+    public const int CannotListen = 3;
+}

@@ -1,0 +1,159 @@
+using System.Device.Gpio;
+using Edge.Drivers.Scales.Hx711;
+using Edge.Gateway.Configuration;
+using Edge.Gateway.Storage;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Edge.Gateway.Shelves;
+
+/// <summary>
+/// Runs the shelves: builds a pipeline per slot from the layout and the persisted state, opens an HX711 per slot,
+/// reads them all on one bus thread, and runs the journal that commits what the pipelines decide.
+/// </summary>
+public sealed class ShelfService : BackgroundService
+{
+    private readonly ShelfLayout _layout;
+    private readonly ShelfStore _store;
+    private readonly StockJournal _journal;
+    private readonly StockBoard _board;
+    private readonly DetectionOptions _detection;
+    private readonly Func<GpioController> _gpio;
+    private readonly TimeProvider _time;
+    private readonly ILogger<ShelfService> _logger;
+    private readonly List<Hx711> _chips = [];
+    private GpioController? _controller;
+    private Hx711Bus? _bus;
+
+    /// <summary>Created by DI.</summary>
+    public ShelfService(ShelfLayout layout, ShelfStore store, StockJournal journal, StockBoard board, IOptions<DetectionOptions> detection, Func<GpioController> gpio, TimeProvider time, ILogger<ShelfService> logger)
+    {
+        _layout = layout;
+        _store = store;
+        _journal = journal;
+        _board = board;
+        _detection = detection.Value;
+        _gpio = gpio;
+        _time = time;
+        _logger = logger;
+        _journal.Committed += LogEvents;
+    }
+
+    /// <summary>The pipelines by slot, in layout order.</summary>
+    public IReadOnlyList<SlotPipeline> Pipelines { get; private set; } = [];
+
+    /// <summary>True while the bus thread and journal are working.</summary>
+    public bool Healthy => _journal.Healthy;
+
+    /// <inheritdoc />
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        Dictionary<string, StockRow> rows = _store.LoadStock();
+        var pipelines = new List<SlotPipeline>();
+        foreach (ShelfOptions s in _layout.Shelves)
+        {
+            rows.TryGetValue(s.Id, out StockRow? row);
+            Calibration calibration = _store.LoadCalibration(s.Id) ?? s.Calibration.ToCalibration();
+            var pipeline = new SlotPipeline(new SlotIdentity(s.Id, s.Sku, s.UnitWeightGrams, s.LowStockThreshold), calibration, row?.TareGrams ?? s.TareGrams, _detection, _journal.Post);
+            if (row is not null)
+            {
+                if (row.Counted)
+                {
+                    pipeline.Restore(row.Count, row.LevelGrams);
+                }
+
+                // Show the last committed count straight away; it is what the shelf held when the gateway stopped.
+                _board.Publish(row with { Status = SlotStatus.Starting });
+            }
+
+            pipeline.StateChanged += p => _journal.Post(RowOf(p));
+            pipelines.Add(pipeline);
+        }
+
+        Pipelines = pipelines;
+        var readable = new List<Hx711>();
+        var readablePipelines = new List<SlotPipeline>();
+        try
+        {
+            _controller = _gpio();
+        }
+        catch (Exception ex) when (ex is PlatformNotSupportedException or InvalidOperationException or IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            ShelfLog.NoGpio(_logger, ex.Message);
+            foreach (SlotPipeline p in pipelines)
+            {
+                p.OnRejected("no GPIO controller: " + ex.Message, chipMissing: true, _time.GetUtcNow());
+            }
+
+            return base.StartAsync(cancellationToken);
+        }
+
+        for (int i = 0; i < _layout.Shelves.Count; i++)
+        {
+            ShelfOptions s = _layout.Shelves[i];
+            try
+            {
+                var chip = new Hx711(s.DoutPin, s.SckPin, new Hx711Options { DataRate = s.DataRate }, _controller, shouldDispose: false, _time);
+                _chips.Add(chip);
+                readable.Add(chip);
+                readablePipelines.Add(pipelines[i]);
+            }
+            catch (Hx711Exception ex)
+            {
+                ShelfLog.ShelfUnavailable(_logger, s.Id, ex.Message);
+                pipelines[i].OnRejected(ex.Message, chipMissing: true, _time.GetUtcNow());
+            }
+        }
+
+        var sampler = new ShelfSampler([.. readablePipelines], _time, p => _journal.Post(RowOf(p)));
+        _bus = new Hx711Bus(readable, sampler, "hx711-bus", timeProvider: _time);
+        _bus.Start();
+        ShelfLog.Started(_logger, readable.Count, _layout.Simulated ? "the simulated store" : "GPIO");
+        return base.StartAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        // Stop reading first so the journal's final flush includes every decision.
+        _bus?.Dispose();
+        await base.StopAsync(cancellationToken);
+        foreach (Hx711 chip in _chips)
+        {
+            chip.Dispose();
+        }
+
+        _controller?.Dispose();
+    }
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        bool wasHealthy = true;
+        _journal.Committed += _ => wasHealthy = true;
+        var run = _journal.RunAsync(stoppingToken);
+        // Surface journal trouble in the log once per episode rather than once per retry.
+        while (!run.IsCompleted)
+        {
+            await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(5), _time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default));
+            if (!_journal.Healthy && wasHealthy)
+            {
+                wasHealthy = false;
+                ShelfLog.JournalFailing(_logger, _journal.LastError ?? "unknown error");
+            }
+        }
+
+        await run;
+    }
+
+    private StockRow RowOf(SlotPipeline p) => new(p.Slot.ShelfId, p.HasCount, p.Count, p.LevelGrams, p.TareGrams, p.Status, _time.GetUtcNow());
+
+    private void LogEvents(IReadOnlyList<ShelfEvent> events)
+    {
+        foreach (ShelfEvent e in events)
+        {
+            ShelfLog.Event(_logger, e.Type, e.ShelfId, e.Sku, e.CountBefore, e.CountAfter, e.Grams, e.Confidence, e.Seq);
+        }
+    }
+}

@@ -1,0 +1,96 @@
+using System.Device.Gpio;
+using System.Text.Json;
+using Edge.Gateway.Configuration;
+using Edge.Gateway.Shelves;
+using Microsoft.Extensions.Options;
+
+namespace Edge.Gateway.Simulation;
+
+/// <summary>Registers the simulated store and its endpoints (simulation mode only).</summary>
+public static class SimulationRegistration
+{
+    /// <summary>Largest number of items one simulated pick or put may move.</summary>
+    public const int MaxItemsPerAction = 100;
+
+    /// <summary>Puts the simulated store's GPIO board under the shelves and runs its shoppers.</summary>
+    public static WebApplicationBuilder AddSimulation(this WebApplicationBuilder builder, ShelfLayout layout)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(layout);
+        builder.Services.AddSingleton(sp => new SimulatedStore(
+            layout.Shelves,
+            sp.GetRequiredService<IOptions<SimulationOptions>>().Value,
+            sp.GetRequiredService<IOptions<GatewayOptions>>().Value.DataDir,
+            sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton<Func<GpioController>>(sp => () => new GpioController(sp.GetRequiredService<SimulatedStore>().Board));
+        builder.Services.AddHostedService<ShopperService>();
+        return builder;
+    }
+
+    /// <summary>Maps <c>POST /api/simulation/shelves/{shelfId}/pick</c> and <c>/put</c> with <c>{"items": N}</c>.</summary>
+    public static WebApplication MapSimulationEndpoints(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.MapPost("/api/simulation/shelves/{shelfId}/pick", (string shelfId, HttpRequest request, SimulatedStore store) => Act(shelfId, request, store, pick: true));
+        app.MapPost("/api/simulation/shelves/{shelfId}/put", (string shelfId, HttpRequest request, SimulatedStore store) => Act(shelfId, request, store, pick: false));
+        app.MapGet("/api/simulation/shelves", (ShelfLayout layout, SimulatedStore store) =>
+            layout.Shelves.Select(s => new { shelfId = s.Id, items = store.ItemsOn(s.Id) }));
+        return app;
+    }
+
+    private static async Task<IResult> Act(string shelfId, HttpRequest request, SimulatedStore store, bool pick)
+    {
+        (int? items, string? error) = await ReadItemsAsync(request);
+        if (items is null)
+        {
+            return Results.BadRequest(new { error });
+        }
+
+        SimulatedActionResult result = pick ? store.Pick(shelfId, items.Value) : store.Put(shelfId, items.Value);
+        return result switch
+        {
+            SimulatedActionResult.Done => Results.Ok(new { shelfId, items = store.ItemsOn(shelfId) }),
+            SimulatedActionResult.UnknownShelf => Results.NotFound(new { error = $"no shelf '{shelfId}'" }),
+            _ => Results.Conflict(new { error = $"shelf '{shelfId}' holds only {store.ItemsOn(shelfId)} items" }),
+        };
+    }
+
+    private static async Task<(int? Items, string? Error)> ReadItemsAsync(HttpRequest request)
+    {
+        const string Expected = "body must be JSON like {\"items\": 1}";
+        try
+        {
+            using JsonDocument doc = await JsonDocument.ParseAsync(request.Body, cancellationToken: request.HttpContext.RequestAborted);
+            if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("items", out JsonElement items))
+            {
+                return (null, Expected);
+            }
+
+            if (items.ValueKind != JsonValueKind.Number || !items.TryGetInt32(out int n) || n < 1 || n > MaxItemsPerAction)
+            {
+                return (null, $"items must be a whole number from 1 to {MaxItemsPerAction}");
+            }
+
+            return (n, null);
+        }
+        catch (JsonException)
+        {
+            return (null, Expected);
+        }
+    }
+}
+
+/// <summary>Runs the simulated shoppers for the life of the gateway.</summary>
+internal sealed class ShopperService(SimulatedStore store) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await store.RunShoppersAsync(stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+}
