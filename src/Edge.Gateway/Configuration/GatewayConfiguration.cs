@@ -12,25 +12,51 @@ public sealed record GatewayConfiguration(GatewayOptions Gateway, SimulationOpti
         ArgumentNullException.ThrowIfNull(configuration);
         settings = null;
         problems = [];
-        try
+        GatewayOptions? gateway = Bind<GatewayOptions>(configuration.GetSection("Gateway"), problems);
+        SimulationOptions? simulation = Bind<SimulationOptions>(configuration.GetSection("Simulation"), problems);
+        DetectionOptions? detection = Bind<DetectionOptions>(configuration.GetSection("Detection"), problems);
+        Bind<StoreOptions>(configuration.GetSection("Store"), problems);
+
+        // Bound one by one: the binder silently skips a list element it cannot convert, and a shelf must never
+        // vanish because of a typo.
+        var shelves = new List<ShelfOptions>();
+        var paths = new List<string>();
+        foreach (IConfigurationSection child in configuration.GetSection("Shelves").GetChildren())
         {
-            var gateway = configuration.GetSection("Gateway").Get<GatewayOptions>() ?? new GatewayOptions();
-            var simulation = configuration.GetSection("Simulation").Get<SimulationOptions>() ?? new SimulationOptions();
-            var detection = configuration.GetSection("Detection").Get<DetectionOptions>() ?? new DetectionOptions();
-            var shelves = configuration.GetSection("Shelves").Get<List<ShelfOptions>>() ?? [];
-            problems = SettingsValidator.Validate(gateway, simulation, detection, shelves);
-            if (problems.Count == 0)
+            if (Bind<ShelfOptions>(child, problems) is { } shelf)
             {
-                settings = new GatewayConfiguration(gateway, simulation, detection, shelves);
+                shelves.Add(shelf);
+                paths.Add(child.Path);
             }
         }
-        catch (InvalidOperationException ex)
+
+        if (gateway is null || simulation is null || detection is null)
         {
-            // The binder's message names the key and the value it could not convert.
-            problems.Add(ex.Message);
+            return false;
+        }
+
+        problems.AddRange(SettingsValidator.Validate(gateway, simulation, detection, shelves, paths));
+        if (problems.Count == 0)
+        {
+            settings = new GatewayConfiguration(gateway, simulation, detection, shelves);
         }
 
         return settings is not null;
+    }
+
+    private static T? Bind<T>(IConfigurationSection section, List<string> problems)
+        where T : class, new()
+    {
+        try
+        {
+            return section.Get<T>(o => o.ErrorOnUnknownConfiguration = true) ?? new T();
+        }
+        catch (InvalidOperationException ex)
+        {
+            // The binder's message names the key and the value it could not convert, or the unknown key.
+            problems.Add(ex.Message);
+            return null;
+        }
     }
 
     /// <summary>True when the kernel exposes a GPIO character device.</summary>

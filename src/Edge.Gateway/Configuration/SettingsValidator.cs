@@ -10,7 +10,12 @@ namespace Edge.Gateway.Configuration;
 public static class SettingsValidator
 {
     /// <summary>Every problem found; empty when the configuration is usable.</summary>
-    public static List<string> Validate(GatewayOptions gateway, SimulationOptions simulation, DetectionOptions detection, IReadOnlyList<ShelfOptions> shelves)
+    /// <param name="gateway">Section Gateway.</param>
+    /// <param name="simulation">Section Simulation.</param>
+    /// <param name="detection">Section Detection.</param>
+    /// <param name="shelves">The shelves.</param>
+    /// <param name="paths">Configuration path of each shelf (<c>Shelves:3</c>); by position when null.</param>
+    public static List<string> Validate(GatewayOptions gateway, SimulationOptions simulation, DetectionOptions detection, IReadOnlyList<ShelfOptions> shelves, IReadOnlyList<string>? paths = null)
     {
         ArgumentNullException.ThrowIfNull(gateway);
         ArgumentNullException.ThrowIfNull(simulation);
@@ -51,7 +56,7 @@ public static class SettingsValidator
         for (int i = 0; i < shelves.Count; i++)
         {
             ShelfOptions s = shelves[i];
-            string p = $"Shelves:{i}";
+            string p = paths?[i] ?? $"Shelves:{i}";
             if (string.IsNullOrWhiteSpace(s.Id))
             {
                 problems.Add($"{p}:Id must not be empty");
