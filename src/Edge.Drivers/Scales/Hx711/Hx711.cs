@@ -69,7 +69,8 @@ public sealed class Hx711 : IDisposable
                 _gpio.Dispose();
             }
 
-            throw new Hx711Exception($"Cannot open HX711 pins DOUT={doutPin}, PD_SCK={sckPin}: {ex.Message}", ex);
+            string reason = ex is ArgumentException { ParamName: { } param } ? ex.Message.Replace($" (Parameter '{param}')", "", StringComparison.Ordinal) : ex.Message;
+            throw new Hx711Exception($"Cannot open HX711 pins DOUT={doutPin}, PD_SCK={sckPin}: {reason}", ex);
         }
 
         _requestedMode = _options.Mode;
