@@ -1,1 +1,16 @@
-return 0;
+using BenchmarkDotNet.Running;
+using Edge.Bench;
+
+// `latency` and `rss` are measured harnesses; anything else goes to BenchmarkDotNet (e.g. --filter '*Pipeline*').
+switch (args.FirstOrDefault())
+{
+    case "latency":
+        LatencyHarness.Run();
+        break;
+    case "rss":
+        RssHarness.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 60);
+        break;
+    default:
+        BenchmarkSwitcher.FromAssembly(typeof(PipelineBenchmarks).Assembly).Run(args);
+        break;
+}

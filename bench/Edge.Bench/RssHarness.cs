@@ -1,0 +1,78 @@
+using System.Diagnostics;
+
+namespace Edge.Bench;
+
+/// <summary>Runs the real gateway (Release build) on the simulated store with shoppers and samples its memory.</summary>
+internal static class RssHarness
+{
+    public static void Run(int seconds)
+    {
+        string dll = FindGateway();
+        string data = Directory.CreateTempSubdirectory("edge-rss-").FullName;
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string a in new[] { dll, "run", "--simulate", "--data-dir", data, "--urls", "http://127.0.0.1:0", "--sim-shopper-rate", "30" })
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        using Process p = Process.Start(info)!;
+        p.OutputDataReceived += (_, _) => { };
+        p.ErrorDataReceived += (_, _) => { };
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        long peak = 0;
+        long last = 0;
+        TimeSpan cpuStart = TimeSpan.Zero;
+        var wall = Stopwatch.StartNew();
+        for (int s = 0; s < seconds && !p.HasExited; s++)
+        {
+            Thread.Sleep(1000);
+            p.Refresh();
+            last = ReadKb(p.Id, "VmRSS:");
+            peak = Math.Max(peak, ReadKb(p.Id, "VmHWM:"));
+            if (s == 9)
+            {
+                cpuStart = p.TotalProcessorTime;
+                wall.Restart();
+            }
+        }
+
+        p.Refresh();
+        double cpu = (p.TotalProcessorTime - cpuStart).TotalSeconds / wall.Elapsed.TotalSeconds * 100;
+        p.Kill(entireProcessTree: true);
+        p.WaitForExit();
+        Directory.Delete(data, recursive: true);
+        Console.WriteLine($"gateway on the simulated store (12 shelves at 10 SPS, 30 shopper actions/min), {seconds} s:");
+        Console.WriteLine($"  RSS {last / 1024.0:F1} MiB at the end, peak {peak / 1024.0:F1} MiB; CPU {cpu:F1} % of one core after warm-up");
+    }
+
+    private static long ReadKb(int pid, string key)
+    {
+        foreach (string line in File.ReadLines($"/proc/{pid}/status"))
+        {
+            if (line.StartsWith(key, StringComparison.Ordinal))
+            {
+                return long.Parse(line[key.Length..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        return 0;
+    }
+
+    private static string FindGateway()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Edge.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        string dll = Path.Combine(dir!.FullName, "src", "Edge.Gateway", "bin", "Release", "net10.0", "edge-gateway.dll");
+        if (!File.Exists(dll))
+        {
+            throw new FileNotFoundException("Build the gateway in Release first: dotnet build -c Release src/Edge.Gateway", dll);
+        }
+
+        return dll;
+    }
+}
