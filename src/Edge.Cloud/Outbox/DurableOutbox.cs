@@ -1,0 +1,284 @@
+using System.Threading.Channels;
+using LiteDB;
+
+namespace Edge.Cloud.Outbox;
+
+/// <summary>
+/// Store-and-forward queue on LiteDB. A message is on disk before its producer's task completes; commits are
+/// grouped (at most one per <see cref="OutboxOptions.CommitInterval"/>); every message gets a per-stream sequence
+/// number assigned inside the same transaction that stores it, so numbers are gap-free across crashes. Delivery
+/// is at-least-once and in order per stream; only the highest contiguous acknowledged sequence of each stream is
+/// checkpointed, and everything after it is sent again after a restart.
+/// </summary>
+public sealed partial class DurableOutbox : IDisposable
+{
+    private readonly LiteDatabase _db;
+    private readonly ILiteCollection<BsonDocument> _messages;
+    private readonly ILiteCollection<BsonDocument> _streams;
+    private readonly OutboxOptions _options;
+    private readonly TimeProvider _time;
+    private readonly Channel<Pending> _incoming = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, StreamState> _streamStates = new(StringComparer.Ordinal);
+    private readonly Dictionary<long, Meta> _pending = [];
+    private readonly SortedSet<long> _pendingOffsets = [];
+    private readonly SortedSet<long>[] _ready = [[], [], []];
+    private readonly List<long> _toDelete = [];
+    private readonly SemaphoreSlim _readySignal = new(0);
+    private long _lastOffset;
+    private long _bytes;
+    private long _inFlight;
+    private bool _checkpointDirty;
+    private long _lastCommitAt;
+    private long _commits;
+    private long _enqueued;
+    private long _acked;
+    private long _coalesced;
+    private long _expired;
+    private readonly long[] _dropped = new long[3];
+
+    /// <summary>Opens the outbox over a database (its own file: the outbox syncs often and should not share a journal).</summary>
+    public DurableOutbox(LiteDatabase db, OutboxOptions? options = null, TimeProvider? time = null)
+    {
+        _db = db ?? throw new ArgumentNullException(nameof(db));
+        _options = options ?? new OutboxOptions();
+        if (_options.Problem() is { } problem)
+        {
+            throw new ArgumentException(problem, nameof(options));
+        }
+
+        _time = time ?? TimeProvider.System;
+        _messages = db.GetCollection("outbox");
+        _streams = db.GetCollection("outbox_streams");
+        Load();
+    }
+
+    /// <summary>Current counters.</summary>
+    public OutboxStats Stats
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return new OutboxStats(_pending.Count, _bytes, _inFlight, _commits, _enqueued, _acked, _coalesced,
+                    _dropped[(int)MessageClass.Alert], _dropped[(int)MessageClass.Stock], _dropped[(int)MessageClass.Telemetry], _expired);
+            }
+        }
+    }
+
+    /// <summary>The highest contiguous acknowledged sequence of a stream (0 when none).</summary>
+    public long AckedSeq(string stream)
+    {
+        lock (_lock)
+        {
+            return _streamStates.TryGetValue(stream, out StreamState? s) ? s.Acked : 0;
+        }
+    }
+
+    /// <summary>
+    /// Queues a message and completes once it is committed to disk. Fails with <see cref="ArgumentException"/> for an
+    /// invalid entry and with the storage error if the commit fails (the message is then not accepted).
+    /// </summary>
+    public Task<OutboxReceipt> EnqueueAsync(OutboxEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        if (string.IsNullOrWhiteSpace(entry.Stream) || string.IsNullOrWhiteSpace(entry.Type))
+        {
+            throw new ArgumentException("Stream and Type must not be empty.", nameof(entry));
+        }
+
+        if (entry.Payload.Length > _options.MaxMessageBytes)
+        {
+            throw new ArgumentException($"Payload of {entry.Payload.Length} bytes exceeds Outbox:MaxMessageBytes ({_options.MaxMessageBytes}).", nameof(entry));
+        }
+
+        if (!Enum.IsDefined(entry.Class))
+        {
+            throw new ArgumentException($"Unknown message class {entry.Class}.", nameof(entry));
+        }
+
+        var pending = new Pending(entry, new TaskCompletionSource<OutboxReceipt>(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (!_incoming.Writer.TryWrite(pending))
+        {
+            throw new InvalidOperationException("The outbox is shut down.");
+        }
+
+        return pending.Done.Task;
+    }
+
+    /// <summary>Runs the writer: grouped commits and checkpoints, until cancelled; then commits what is queued.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var batch = new List<Pending>();
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                Task<bool> waiting = _incoming.Reader.WaitToReadAsync(cancellationToken).AsTask();
+                Task tick = Task.Delay(_options.CheckpointInterval, _time, cancellationToken);
+                if (await Task.WhenAny(waiting, tick) == waiting && await waiting)
+                {
+                    // Hold the commit until the interval since the last one has passed: under load this is what
+                    // groups many messages into one fsync; when idle the first message is committed at once.
+                    TimeSpan wait = _options.CommitInterval - _time.GetElapsedTime(_lastCommitAt);
+                    if (_lastCommitAt != 0 && wait > TimeSpan.Zero)
+                    {
+                        await Task.Delay(wait, _time, cancellationToken);
+                    }
+                }
+
+                CommitOnce(batch);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+
+        _incoming.Writer.TryComplete();
+        CommitOnce(batch);
+    }
+
+    /// <summary>Commits everything queued (and pending checkpoints) now. The writer loop calls this; tests may too.</summary>
+    internal int CommitOnce(List<Pending>? reuse = null)
+    {
+        List<Pending> batch = reuse ?? [];
+        batch.Clear();
+        while (batch.Count < _options.MaxBatch && _incoming.Reader.TryRead(out Pending? p))
+        {
+            batch.Add(p);
+        }
+
+        bool checkpoint;
+        lock (_lock)
+        {
+            checkpoint = _checkpointDirty || _toDelete.Count > 0;
+        }
+
+        if (batch.Count == 0 && !checkpoint)
+        {
+            return 0;
+        }
+
+        Commit(batch);
+        return batch.Count;
+    }
+
+    /// <summary>Waits for the next message to send, highest class first, oldest first within a class.</summary>
+    public async Task<OutboxMessage> TakeAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            if (TryTake(out OutboxMessage? message))
+            {
+                return message;
+            }
+
+            await _readySignal.WaitAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>Takes the next message to send, if any. It stays pending (in flight) until acknowledged or released.</summary>
+    public bool TryTake([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out OutboxMessage? message)
+    {
+        message = null;
+        while (true)
+        {
+            Meta? meta = null;
+            lock (_lock)
+            {
+                long now = _time.GetUtcNow().UtcTicks;
+                for (int c = 0; c < _ready.Length && meta is null; c++)
+                {
+                    while (_ready[c].Count > 0)
+                    {
+                        long offset = _ready[c].Min;
+                        _ready[c].Remove(offset);
+                        Meta m = _pending[offset];
+                        if (m.ExpiresAt <= now)
+                        {
+                            _expired++;
+                            Drop(m);
+                            continue;
+                        }
+
+                        _inFlight++;
+                        meta = m;
+                        break;
+                    }
+                }
+            }
+
+            if (meta is null)
+            {
+                return false;
+            }
+
+            BsonDocument? doc = _messages.FindById(meta.Offset);
+            if (doc is null)
+            {
+                // Deleted under us (cannot happen while pending); skip rather than send nothing.
+                lock (_lock)
+                {
+                    _inFlight--;
+                }
+
+                continue;
+            }
+
+            message = new OutboxMessage(meta.Offset, doc["mid"].AsString, meta.Stream.Name, meta.Seq, doc["type"].AsString, meta.Class,
+                new DateTimeOffset(doc["ts"].AsInt64, TimeSpan.Zero), doc["body"].AsBinary);
+            return true;
+        }
+    }
+
+    /// <summary>The broker accepted the message: it will not be sent again once the checkpoint passes it.</summary>
+    public void Ack(OutboxMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        lock (_lock)
+        {
+            if (_pending.TryGetValue(message.Offset, out Meta? meta))
+            {
+                _inFlight--;
+                _acked++;
+                Remove(meta);
+            }
+        }
+    }
+
+    /// <summary>Sending failed: the message goes back to the head of its class, keeping stream order.</summary>
+    public void Release(OutboxMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        lock (_lock)
+        {
+            if (_pending.TryGetValue(message.Offset, out Meta? meta))
+            {
+                _inFlight--;
+                _ready[(int)meta.Class].Add(meta.Offset);
+            }
+        }
+
+        _readySignal.Release();
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _readySignal.Dispose();
+
+    private sealed class StreamState(string name, MessageClass cls)
+    {
+        public string Name { get; } = name;
+
+        public MessageClass Class { get; } = cls;
+
+        public long LastSeq { get; set; }
+
+        public long Acked { get; set; }
+
+        public SortedSet<long> AckedAhead { get; } = [];
+    }
+
+    private sealed record Meta(long Offset, StreamState Stream, long Seq, MessageClass Class, int Size, string? CoalesceKey, long ExpiresAt);
+
+    internal sealed record Pending(OutboxEntry Entry, TaskCompletionSource<OutboxReceipt> Done);
+}

@@ -1,0 +1,101 @@
+namespace Edge.Cloud.Outbox;
+
+/// <summary>Delivery class: lower values are sent first and dropped last but one (see <see cref="OutboxOptions"/>).</summary>
+public enum MessageClass
+{
+    /// <summary>Alerts (sensor faults, beacon health): sent first.</summary>
+    Alert = 0,
+
+    /// <summary>Stock events: never coalesced, the last to be dropped.</summary>
+    Stock = 1,
+
+    /// <summary>Telemetry and superseded state: dropped first.</summary>
+    Telemetry = 2,
+}
+
+/// <summary>What a producer hands the outbox.</summary>
+/// <param name="Stream">Stream name; every message of a stream has the same class and is delivered in order.</param>
+/// <param name="Type">Message type (for the topic and the envelope).</param>
+/// <param name="Class">Delivery class.</param>
+/// <param name="Payload">UTF-8 JSON of the event.</param>
+/// <param name="CoalesceKey">Messages with the same key supersede each other: over budget only the latest is kept.</param>
+/// <param name="Timestamp">When the event happened; now when null.</param>
+public sealed record OutboxEntry(string Stream, string Type, MessageClass Class, byte[] Payload, string? CoalesceKey = null, DateTimeOffset? Timestamp = null);
+
+/// <summary>A stored message, as the pump hands it to a transport.</summary>
+/// <param name="Offset">Global, increasing position in the outbox.</param>
+/// <param name="MessageId">Unique id for deduplication downstream.</param>
+/// <param name="Stream">Stream name.</param>
+/// <param name="Seq">Per-stream sequence number: gap-free and monotonic across restarts.</param>
+/// <param name="Type">Message type.</param>
+/// <param name="Class">Delivery class.</param>
+/// <param name="Timestamp">When the event happened.</param>
+/// <param name="Payload">UTF-8 JSON of the event.</param>
+public sealed record OutboxMessage(long Offset, string MessageId, string Stream, long Seq, string Type, MessageClass Class, DateTimeOffset Timestamp, byte[] Payload);
+
+/// <summary>Proof that a message is on disk.</summary>
+public readonly record struct OutboxReceipt(long Offset, string MessageId, long Seq);
+
+/// <summary>Counters, for health, logs and benchmarks.</summary>
+public sealed record OutboxStats(long Pending, long PendingBytes, long InFlight, long Commits, long Enqueued, long Acked, long Coalesced, long DroppedAlert, long DroppedStock, long DroppedTelemetry, long Expired);
+
+/// <summary>Outbox settings (<c>Outbox:*</c>).</summary>
+public sealed class OutboxOptions
+{
+    /// <summary>At most one commit (one fsync) per interval; everything queued meanwhile shares it. 100 ms caps SD-card syncs at 10/s.</summary>
+    public TimeSpan CommitInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Most messages in one commit.</summary>
+    public int MaxBatch { get; set; } = 5000;
+
+    /// <summary>Disk budget for pending payload bytes. Over it: coalesce, then drop telemetry, then alerts, then stock (oldest first).</summary>
+    public long MaxBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>Largest single payload accepted.</summary>
+    public int MaxMessageBytes { get; set; } = 200 * 1024;
+
+    /// <summary>Time to live of alerts: an alert older than this is no longer actionable.</summary>
+    public TimeSpan AlertTtl { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>Time to live of stock events.</summary>
+    public TimeSpan StockTtl { get; set; } = TimeSpan.FromDays(14);
+
+    /// <summary>Time to live of telemetry.</summary>
+    public TimeSpan TelemetryTtl { get; set; } = TimeSpan.FromHours(6);
+
+    /// <summary>How often acknowledged positions are written when nothing else is being committed.</summary>
+    public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    internal TimeSpan TtlOf(MessageClass c) => c switch
+    {
+        MessageClass.Alert => AlertTtl,
+        MessageClass.Stock => StockTtl,
+        _ => TelemetryTtl,
+    };
+
+    /// <summary>Names the first invalid setting, or null.</summary>
+    public string? Problem()
+    {
+        if (CommitInterval < TimeSpan.Zero || CommitInterval > TimeSpan.FromSeconds(10))
+        {
+            return "Outbox:CommitInterval must be from 0 to 10 seconds";
+        }
+
+        if (MaxBatch < 1)
+        {
+            return "Outbox:MaxBatch must be >= 1";
+        }
+
+        if (MaxMessageBytes < 1 || MaxBytes < MaxMessageBytes)
+        {
+            return "Outbox:MaxBytes must be >= Outbox:MaxMessageBytes >= 1";
+        }
+
+        if (AlertTtl <= TimeSpan.Zero || StockTtl <= TimeSpan.Zero || TelemetryTtl <= TimeSpan.Zero)
+        {
+            return "Outbox TTLs must be positive";
+        }
+
+        return CheckpointInterval <= TimeSpan.Zero ? "Outbox:CheckpointInterval must be positive" : null;
+    }
+}

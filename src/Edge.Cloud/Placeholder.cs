@@ -1,1 +1,0 @@
-namespace Edge.Cloud; internal static class Placeholder {}

@@ -1,0 +1,235 @@
+using System.Text;
+using Edge.Cloud.Outbox;
+using LiteDB;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Edge.Cloud.Tests.Outbox;
+
+public sealed class DurableOutboxTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("edge-outbox-").FullName;
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 22, 9, 0, 0, TimeSpan.Zero));
+    private LiteDatabase? _db;
+
+    public void Dispose()
+    {
+        _db?.Dispose();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    private DurableOutbox Open(OutboxOptions? options = null)
+    {
+        _db?.Dispose();
+        _db = new LiteDatabase(Path.Combine(_dir, "outbox.db"));
+        return new DurableOutbox(_db, options, _time);
+    }
+
+    private static OutboxEntry Entry(string stream, MessageClass cls, string body, string? coalesce = null) =>
+        new(stream, "t", cls, Encoding.UTF8.GetBytes(body), coalesce);
+
+    private static async Task<List<OutboxReceipt>> EnqueueAll(DurableOutbox outbox, params OutboxEntry[] entries)
+    {
+        var tasks = entries.Select(outbox.EnqueueAsync).ToList();
+        outbox.CommitOnce();
+        return [.. await Task.WhenAll(tasks)];
+    }
+
+    private static List<OutboxMessage> TakeAll(DurableOutbox outbox)
+    {
+        var taken = new List<OutboxMessage>();
+        while (outbox.TryTake(out OutboxMessage? m))
+        {
+            taken.Add(m);
+        }
+
+        return taken;
+    }
+
+    [Fact]
+    public async Task Enqueue_CompletesOnlyOnceCommitted()
+    {
+        using DurableOutbox outbox = Open();
+
+        Task<OutboxReceipt> task = outbox.EnqueueAsync(Entry("shelf", MessageClass.Stock, "{}"));
+
+        Assert.False(task.IsCompleted);
+        outbox.CommitOnce();
+        OutboxReceipt receipt = await task;
+        Assert.Equal(1, receipt.Seq);
+        Assert.False(string.IsNullOrEmpty(receipt.MessageId));
+    }
+
+    [Fact]
+    public async Task Seq_IsGapFreePerStream_AndContinuesAfterReopening()
+    {
+        using (DurableOutbox outbox = Open())
+        {
+            List<OutboxReceipt> r = await EnqueueAll(outbox,
+                Entry("shelf", MessageClass.Stock, "a"), Entry("alerts", MessageClass.Alert, "b"), Entry("shelf", MessageClass.Stock, "c"));
+            Assert.Equal([1L, 1L, 2L], r.Select(x => x.Seq));
+        }
+
+        using DurableOutbox reopened = Open();
+        List<OutboxReceipt> next = await EnqueueAll(reopened, Entry("shelf", MessageClass.Stock, "d"), Entry("alerts", MessageClass.Alert, "e"));
+
+        Assert.Equal([3L, 2L], next.Select(x => x.Seq));
+        Assert.True(next[0].Offset > 3);
+    }
+
+    [Fact]
+    public async Task ManyProducersWhileACommitIsDue_ShareOneCommit()
+    {
+        using DurableOutbox outbox = Open(new OutboxOptions { CommitInterval = TimeSpan.FromMilliseconds(100) });
+        using var cts = new CancellationTokenSource();
+        Task writer = outbox.RunAsync(cts.Token);
+        await outbox.EnqueueAsync(Entry("shelf", MessageClass.Stock, "first")).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(1, outbox.Stats.Commits);
+
+        var burst = Enumerable.Range(0, 500).Select(i => outbox.EnqueueAsync(Entry("shelf", MessageClass.Stock, $"m{i}"))).ToList();
+        _time.Advance(TimeSpan.FromMilliseconds(100));
+        OutboxReceipt[] receipts = await Task.WhenAll(burst).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(2, outbox.Stats.Commits);
+        Assert.Equal(Enumerable.Range(2, 500).Select(i => (long)i), receipts.Select(r => r.Seq));
+        await cts.CancelAsync();
+        await writer;
+    }
+
+    [Fact]
+    public async Task Take_SendsAlertsThenStockThenTelemetry_EachStreamInOrder()
+    {
+        using DurableOutbox outbox = Open();
+        await EnqueueAll(outbox,
+            Entry("tele", MessageClass.Telemetry, "t1"),
+            Entry("shelf", MessageClass.Stock, "s1"),
+            Entry("alerts", MessageClass.Alert, "a1"),
+            Entry("shelf", MessageClass.Stock, "s2"),
+            Entry("tele", MessageClass.Telemetry, "t2"),
+            Entry("alerts", MessageClass.Alert, "a2"));
+
+        List<OutboxMessage> taken = TakeAll(outbox);
+
+        Assert.Equal(["a1", "a2", "s1", "s2", "t1", "t2"], taken.Select(m => Encoding.UTF8.GetString(m.Payload)));
+        Assert.Equal([1L, 2L, 1L, 2L, 1L, 2L], taken.Select(m => m.Seq));
+    }
+
+    [Fact]
+    public async Task Checkpoint_IsTheHighestContiguousAck_AndEverythingAfterItIsResentAfterReopening()
+    {
+        using (DurableOutbox outbox = Open())
+        {
+            await EnqueueAll(outbox, [.. Enumerable.Range(1, 4).Select(i => Entry("shelf", MessageClass.Stock, $"m{i}"))]);
+            List<OutboxMessage> sent = TakeAll(outbox);
+            outbox.Ack(sent[0]);
+            outbox.Ack(sent[2]); // out of order: 3 acked, 2 not
+            Assert.Equal(1, outbox.AckedSeq("shelf"));
+            outbox.CommitOnce();
+        }
+
+        using DurableOutbox reopened = Open();
+        List<OutboxMessage> again = TakeAll(reopened);
+
+        Assert.Equal([2L, 3L, 4L], again.Select(m => m.Seq)); // 3 again: at-least-once, deduplicated downstream by messageId
+        foreach (OutboxMessage m in again)
+        {
+            reopened.Ack(m);
+        }
+
+        Assert.Equal(4, reopened.AckedSeq("shelf"));
+        reopened.CommitOnce();
+        Assert.Equal(0, reopened.Stats.Pending);
+        Assert.Equal(0, _db!.GetCollection("outbox").Count());
+    }
+
+    [Fact]
+    public async Task Release_PutsTheMessageBackAheadOfLaterOnes()
+    {
+        using DurableOutbox outbox = Open();
+        await EnqueueAll(outbox, Entry("shelf", MessageClass.Stock, "1"), Entry("shelf", MessageClass.Stock, "2"));
+        Assert.True(outbox.TryTake(out OutboxMessage? first));
+        Assert.True(outbox.TryTake(out OutboxMessage? second));
+
+        outbox.Release(second);
+        outbox.Release(first);
+
+        Assert.Equal([1L, 2L], TakeAll(outbox).Select(m => m.Seq));
+    }
+
+    [Fact]
+    public async Task ExpiredMessages_AreDroppedCounted_AndDoNotBlockTheCheckpoint()
+    {
+        using DurableOutbox outbox = Open(new OutboxOptions { TelemetryTtl = TimeSpan.FromMinutes(10) });
+        await EnqueueAll(outbox, Entry("tele", MessageClass.Telemetry, "old"));
+        _time.Advance(TimeSpan.FromMinutes(11));
+        await EnqueueAll(outbox, Entry("tele", MessageClass.Telemetry, "new"));
+
+        List<OutboxMessage> taken = TakeAll(outbox);
+
+        Assert.Equal("new", Encoding.UTF8.GetString(Assert.Single(taken).Payload));
+        Assert.Equal(1, outbox.Stats.Expired);
+        outbox.Ack(taken[0]);
+        Assert.Equal(2, outbox.AckedSeq("tele"));
+    }
+
+    [Fact]
+    public async Task OverBudget_CoalescesFirst_ThenDropsTelemetry_ThenAlerts_AndStockLast()
+    {
+        string body = new('x', 100);
+        using DurableOutbox outbox = Open(new OutboxOptions { MaxBytes = 1000, MaxMessageBytes = 100 });
+        await EnqueueAll(outbox,
+            Entry("levels", MessageClass.Telemetry, body, coalesce: "sku-1"),
+            Entry("levels", MessageClass.Telemetry, body, coalesce: "sku-1"),
+            Entry("levels", MessageClass.Telemetry, body, coalesce: "sku-1"),
+            Entry("tele", MessageClass.Telemetry, body),
+            Entry("tele", MessageClass.Telemetry, body),
+            Entry("alerts", MessageClass.Alert, body),
+            Entry("shelf", MessageClass.Stock, body),
+            Entry("shelf", MessageClass.Stock, body),
+            Entry("shelf", MessageClass.Stock, body),
+            Entry("shelf", MessageClass.Stock, body));
+        Assert.Equal(1000, outbox.Stats.PendingBytes);
+
+        // Four more stock events need 400 bytes: two superseded levels go, then the two plain telemetry messages.
+        await EnqueueAll(outbox, [.. Enumerable.Range(0, 4).Select(_ => Entry("shelf", MessageClass.Stock, body))]);
+
+        OutboxStats stats = outbox.Stats;
+        Assert.Equal(2, stats.Coalesced);
+        Assert.Equal(2, stats.DroppedTelemetry);
+        Assert.Equal(0, stats.DroppedAlert);
+        Assert.Equal(0, stats.DroppedStock);
+
+        // Two more: the latest level and the alert go before any stock event.
+        await EnqueueAll(outbox, Entry("shelf", MessageClass.Stock, body), Entry("shelf", MessageClass.Stock, body));
+        Assert.Equal((3, 1, 0), (outbox.Stats.DroppedTelemetry, outbox.Stats.DroppedAlert, outbox.Stats.DroppedStock));
+
+        await EnqueueAll(outbox, Entry("shelf", MessageClass.Stock, body));
+        Assert.Equal(1, outbox.Stats.DroppedStock);
+        List<OutboxMessage> left = TakeAll(outbox);
+        Assert.All(left, m => Assert.Equal("shelf", m.Stream));
+        Assert.Equal(Enumerable.Range(2, 10).Select(i => (long)i), left.Select(m => m.Seq));
+    }
+
+    [Fact]
+    public async Task AStreamKeepsItsClass()
+    {
+        using DurableOutbox outbox = Open();
+        await EnqueueAll(outbox, Entry("shelf", MessageClass.Stock, "1"));
+
+        Task<OutboxReceipt> wrong = outbox.EnqueueAsync(Entry("shelf", MessageClass.Telemetry, "2"));
+        outbox.CommitOnce();
+
+        await Assert.ThrowsAsync<ArgumentException>(() => wrong);
+        Assert.Equal(2, (await EnqueueAll(outbox, Entry("shelf", MessageClass.Stock, "3")))[0].Seq);
+    }
+
+    [Fact]
+    public void OversizedOrUnnamedEntries_AreRejectedAtOnce()
+    {
+        using DurableOutbox outbox = Open(new OutboxOptions { MaxMessageBytes = 10 });
+
+        // Thrown synchronously, before anything is queued: the producer learns at once.
+        Assert.Throws<ArgumentException>(() => { _ = outbox.EnqueueAsync(Entry("s", MessageClass.Stock, new string('x', 11))); });
+        Assert.Throws<ArgumentException>(() => { _ = outbox.EnqueueAsync(Entry(" ", MessageClass.Stock, "x")); });
+        Assert.Equal(0, outbox.CommitOnce());
+    }
+}
