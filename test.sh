@@ -12,7 +12,9 @@ fi
 
 # Debian packages the tests talk to as real peers: ensure <command> <package>.
 need=()
-ensure() { command -v "$1" >/dev/null 2>&1 || need+=("$2"); }
+ensure() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || need+=("$2"); }
+ensure mosquitto mosquitto               # a real MQTT broker for the cloud tests
+ensure mosquitto_pub mosquitto-clients   # the reference publisher in the drain benchmark
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
   $sudo apt-get update -qq

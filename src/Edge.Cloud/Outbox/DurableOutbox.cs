@@ -92,6 +92,11 @@ public sealed partial class DurableOutbox : IDisposable
             throw new ArgumentException($"Payload of {entry.Payload.Length} bytes exceeds Outbox:MaxMessageBytes ({_options.MaxMessageBytes}).", nameof(entry));
         }
 
+        if (!IsJson(entry.Payload))
+        {
+            throw new ArgumentException("Payload must be one well-formed UTF-8 JSON value.", nameof(entry));
+        }
+
         if (!Enum.IsDefined(entry.Class))
         {
             throw new ArgumentException($"Unknown message class {entry.Class}.", nameof(entry));
@@ -264,6 +269,20 @@ public sealed partial class DurableOutbox : IDisposable
 
     /// <inheritdoc />
     public void Dispose() => _readySignal.Dispose();
+
+    // Checked at the door so that nothing stored can fail to be wrapped later and block its stream.
+    private static bool IsJson(byte[] payload)
+    {
+        var reader = new System.Text.Json.Utf8JsonReader(payload);
+        try
+        {
+            return reader.Read() && reader.TrySkip() && !reader.Read();
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return false;
+        }
+    }
 
     private sealed class StreamState(string name, MessageClass cls)
     {

@@ -1,6 +1,7 @@
-using System.Text;
+using System.Text.Json;
 using Edge.Cloud.Outbox;
 using LiteDB;
+using JsonSerializer = System.Text.Json.JsonSerializer;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Edge.Cloud.Tests.Outbox;
@@ -24,8 +25,11 @@ public sealed class DurableOutboxTests : IDisposable
         return new DurableOutbox(_db, options, _time);
     }
 
+    // Bodies are JSON strings: "abc" is stored as the 5 bytes "abc" with quotes.
     private static OutboxEntry Entry(string stream, MessageClass cls, string body, string? coalesce = null) =>
-        new(stream, "t", cls, Encoding.UTF8.GetBytes(body), coalesce);
+        new(stream, "t", cls, JsonSerializer.SerializeToUtf8Bytes(body), coalesce);
+
+    private static string Body(OutboxMessage m) => JsonSerializer.Deserialize<string>(m.Payload)!;
 
     private static async Task<List<OutboxReceipt>> EnqueueAll(DurableOutbox outbox, params OutboxEntry[] entries)
     {
@@ -109,7 +113,7 @@ public sealed class DurableOutboxTests : IDisposable
 
         List<OutboxMessage> taken = TakeAll(outbox);
 
-        Assert.Equal(["a1", "a2", "s1", "s2", "t1", "t2"], taken.Select(m => Encoding.UTF8.GetString(m.Payload)));
+        Assert.Equal(["a1", "a2", "s1", "s2", "t1", "t2"], taken.Select(Body));
         Assert.Equal([1L, 2L, 1L, 2L, 1L, 2L], taken.Select(m => m.Seq));
     }
 
@@ -165,7 +169,7 @@ public sealed class DurableOutboxTests : IDisposable
 
         List<OutboxMessage> taken = TakeAll(outbox);
 
-        Assert.Equal("new", Encoding.UTF8.GetString(Assert.Single(taken).Payload));
+        Assert.Equal("new", Body(Assert.Single(taken)));
         Assert.Equal(1, outbox.Stats.Expired);
         outbox.Ack(taken[0]);
         Assert.Equal(2, outbox.AckedSeq("tele"));
@@ -174,7 +178,7 @@ public sealed class DurableOutboxTests : IDisposable
     [Fact]
     public async Task OverBudget_CoalescesFirst_ThenDropsTelemetry_ThenAlerts_AndStockLast()
     {
-        string body = new('x', 100);
+        string body = new('x', 98); // 100 bytes as JSON
         using DurableOutbox outbox = Open(new OutboxOptions { MaxBytes = 1000, MaxMessageBytes = 100 });
         await EnqueueAll(outbox,
             Entry("levels", MessageClass.Telemetry, body, coalesce: "sku-1"),
@@ -229,7 +233,9 @@ public sealed class DurableOutboxTests : IDisposable
 
         // Thrown synchronously, before anything is queued: the producer learns at once.
         Assert.Throws<ArgumentException>(() => { _ = outbox.EnqueueAsync(Entry("s", MessageClass.Stock, new string('x', 11))); });
-        Assert.Throws<ArgumentException>(() => { _ = outbox.EnqueueAsync(Entry(" ", MessageClass.Stock, "x")); });
+        Assert.Throws<ArgumentException>(() => { _ = outbox.EnqueueAsync(Entry(" ", MessageClass.Stock, "1")); });
+        Assert.Throws<ArgumentException>(() => { _ = outbox.EnqueueAsync(new OutboxEntry("s", "t", MessageClass.Stock, "{\"a\":"u8.ToArray())); });
+        Assert.Throws<ArgumentException>(() => { _ = outbox.EnqueueAsync(new OutboxEntry("s", "t", MessageClass.Stock, "1 2"u8.ToArray())); });
         Assert.Equal(0, outbox.CommitOnce());
     }
 }

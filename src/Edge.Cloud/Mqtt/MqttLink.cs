@@ -1,0 +1,237 @@
+using MQTTnet;
+using MQTTnet.Protocol;
+
+namespace Edge.Cloud.Mqtt;
+
+/// <summary>One connection attempt's settings, built fresh for each attempt (so a SAS token can be renewed).</summary>
+/// <param name="Options">MQTTnet client options.</param>
+/// <param name="RenewBefore">When set, the link closes and reconnects before this time (credential expiry).</param>
+public sealed record MqttConnectPlan(MqttClientOptions Options, DateTimeOffset? RenewBefore = null);
+
+/// <summary>Why a publish did not reach the broker.</summary>
+public sealed class CloudUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>
+/// Owns one MQTT connection: a single supervising loop connects, runs the on-connect steps (birth message,
+/// subscriptions), waits for the connection to drop, and reconnects with full-jitter backoff. Event handlers
+/// never reconnect. MQTTnet 5 has no managed client, so this is that client.
+/// </summary>
+public sealed class MqttLink : IAsyncDisposable
+{
+    private readonly IMqttClient _client;
+    private readonly Func<CancellationToken, Task<MqttConnectPlan>> _plan;
+    private readonly Func<IMqttClient, CancellationToken, Task> _onConnected;
+    private readonly Backoff _backoff;
+    private readonly TimeProvider _time;
+    private readonly Lock _lock = new();
+    private TaskCompletionSource _connected = NewSignal();
+    private TaskCompletionSource _disconnected = NewSignal();
+
+    /// <summary>Creates the link; call <see cref="RunAsync"/> to start it.</summary>
+    /// <param name="plan">Builds the options for each attempt.</param>
+    /// <param name="onConnected">Runs after every successful connect, before the link reports itself connected.</param>
+    /// <param name="backoff">Reconnect delays.</param>
+    /// <param name="time">Clock for delays and credential renewal.</param>
+    public MqttLink(Func<CancellationToken, Task<MqttConnectPlan>> plan, Func<IMqttClient, CancellationToken, Task> onConnected, Backoff backoff, TimeProvider? time = null)
+    {
+        _plan = plan;
+        _onConnected = onConnected;
+        _backoff = backoff;
+        _time = time ?? TimeProvider.System;
+        _client = new MqttClientFactory().CreateMqttClient();
+        _client.DisconnectedAsync += _ =>
+        {
+            lock (_lock)
+            {
+                _disconnected.TrySetResult();
+            }
+
+            return Task.CompletedTask;
+        };
+        _client.ApplicationMessageReceivedAsync += e => MessageReceived?.Invoke(e.ApplicationMessage) ?? Task.CompletedTask;
+    }
+
+    /// <summary>Every message arriving on a subscription. Runs on MQTTnet's receive loop: keep it short.</summary>
+    public event Func<MqttApplicationMessage, Task>? MessageReceived;
+
+    /// <summary>Raised with the reason each time an attempt fails or the connection drops.</summary>
+    public event Action<string>? ConnectionLost;
+
+    /// <summary>Raised after each successful connect (and on-connect steps).</summary>
+    public event Action? Connected;
+
+    /// <summary>Connection attempts made so far.</summary>
+    public int ConnectAttempts { get; private set; }
+
+    /// <summary>Successful connections so far.</summary>
+    public int Connections { get; private set; }
+
+    /// <summary>Waits chosen after failures, in order (for diagnostics and tests).</summary>
+    public List<TimeSpan> Delays { get; } = [];
+
+    /// <summary>Why the last attempt failed or the connection dropped.</summary>
+    public string? LastError { get; private set; }
+
+    /// <summary>True while connected and past the on-connect steps.</summary>
+    public bool IsConnected => _client.IsConnected && _connected.Task.IsCompleted;
+
+    /// <summary>Completes when the link is connected.</summary>
+    public Task WaitConnectedAsync(CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            return _connected.Task.WaitAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>Publishes and returns once the broker acknowledged (QoS 1) or the packet was sent (QoS 0).</summary>
+    public async Task PublishAsync(MqttApplicationMessage message, CancellationToken cancellationToken)
+    {
+        if (!IsConnected)
+        {
+            throw new CloudUnavailableException("not connected");
+        }
+
+        MqttClientPublishResult result;
+        try
+        {
+            result = await _client.PublishAsync(message, cancellationToken);
+        }
+        catch (Exception ex) when (ex is MQTTnet.Exceptions.MqttCommunicationException or MQTTnet.Exceptions.MqttClientNotConnectedException or InvalidOperationException)
+        {
+            throw new CloudUnavailableException(ex.Message, ex);
+        }
+
+        if (result.ReasonCode is not (MqttClientPublishReasonCode.Success or MqttClientPublishReasonCode.NoMatchingSubscribers))
+        {
+            throw new CloudUnavailableException($"broker refused the publish: {result.ReasonCode}");
+        }
+    }
+
+    /// <summary>Connects, and reconnects after every drop, until cancelled; then disconnects cleanly.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        int failures = 0;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            MqttConnectPlan? plan = null;
+            try
+            {
+                ConnectAttempts++;
+                plan = await _plan(cancellationToken);
+                lock (_lock)
+                {
+                    _disconnected = NewSignal();
+                }
+
+                MqttClientConnectResult result = await _client.ConnectAsync(plan.Options, cancellationToken);
+                if (result.ResultCode != MqttClientConnectResultCode.Success)
+                {
+                    // MQTTnet 5 returns (does not throw) a refusing CONNACK.
+                    throw new CloudUnavailableException($"connection refused: {result.ResultCode} {result.ReasonString}".TrimEnd());
+                }
+
+                await _onConnected(_client, cancellationToken);
+                failures = 0;
+                Connections++;
+                lock (_lock)
+                {
+                    _connected.TrySetResult();
+                }
+
+                Connected?.Invoke();
+                await WaitForDropOrRenewalAsync(plan.RenewBefore, cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex) when (ex is CloudUnavailableException or MQTTnet.Exceptions.MqttCommunicationException or OperationCanceledException or IOException or System.Net.Sockets.SocketException or InvalidOperationException or System.Security.Authentication.AuthenticationException)
+            {
+                LastError = ex.Message;
+                ConnectionLost?.Invoke(ex.Message);
+                failures++;
+            }
+
+            lock (_lock)
+            {
+                if (_connected.Task.IsCompleted)
+                {
+                    _connected = NewSignal();
+                }
+            }
+
+            if (_client.IsConnected)
+            {
+                await DisconnectQuietlyAsync();
+            }
+
+            if (failures > 0 && !cancellationToken.IsCancellationRequested)
+            {
+                TimeSpan delay = _backoff.Next(failures);
+                Delays.Add(delay);
+                try
+                {
+                    await Task.Delay(delay, _time, cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+        }
+
+        await DisconnectQuietlyAsync();
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await DisconnectQuietlyAsync();
+        _client.Dispose();
+    }
+
+    private async Task WaitForDropOrRenewalAsync(DateTimeOffset? renewBefore, CancellationToken cancellationToken)
+    {
+        Task dropped;
+        lock (_lock)
+        {
+            dropped = _disconnected.Task;
+        }
+
+        if (renewBefore is { } at)
+        {
+            TimeSpan until = at - _time.GetUtcNow();
+            Task renew = until > TimeSpan.Zero ? Task.Delay(until, _time, cancellationToken) : Task.CompletedTask;
+            if (await Task.WhenAny(dropped, renew) == renew)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                return; // credentials about to expire: reconnect at once with fresh ones (no failure, no backoff)
+            }
+        }
+        else
+        {
+            await dropped.WaitAsync(cancellationToken);
+        }
+
+        throw new CloudUnavailableException("connection lost");
+    }
+
+    private async Task DisconnectQuietlyAsync()
+    {
+        try
+        {
+            if (_client.IsConnected)
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                await _client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().Build(), timeout.Token);
+            }
+        }
+        catch (Exception ex) when (ex is MQTTnet.Exceptions.MqttCommunicationException or OperationCanceledException or InvalidOperationException)
+        {
+            // Already gone.
+        }
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+}

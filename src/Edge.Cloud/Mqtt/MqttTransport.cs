@@ -1,0 +1,243 @@
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using System.Text.Json;
+using System.Threading.Channels;
+using Edge.Cloud.Outbox;
+using Edge.Cloud.Transport;
+using MQTTnet;
+using MQTTnet.Formatter;
+using MQTTnet.Protocol;
+
+namespace Edge.Cloud.Mqtt;
+
+/// <summary>The cloud over a plain MQTT broker, with the topic scheme of <see cref="MqttTopics"/>.</summary>
+public sealed class MqttTransport : ICloudTransport, IAsyncDisposable
+{
+    private static readonly byte[] Offline = Encoding.UTF8.GetBytes("{\"state\":\"offline\"}");
+    private static readonly byte[] Online = Encoding.UTF8.GetBytes("{\"state\":\"online\"}");
+
+    private readonly MqttOptions _options;
+    private readonly MqttTopics _topics;
+    private readonly string _clientId;
+    private readonly MqttLink _link;
+    private readonly bool _v5;
+
+    // Inbound messages are handed to a dispatcher instead of being handled on MQTTnet's receive loop: a handler that
+    // publishes a QoS 1 reply there would wait for a PUBACK that the same loop has to read.
+    private readonly Channel<MqttApplicationMessage> _inbound = Channel.CreateBounded<MqttApplicationMessage>(
+        new BoundedChannelOptions(1000) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
+
+    /// <summary>Creates the transport; <see cref="RunAsync"/> connects.</summary>
+    public MqttTransport(MqttOptions options, string storeId, string gatewayId, Backoff? backoff = null, TimeProvider? time = null)
+    {
+        _options = options ?? throw new ArgumentNullException(nameof(options));
+        if (options.Problem() is { } problem)
+        {
+            throw new ArgumentException(problem, nameof(options));
+        }
+
+        _topics = new MqttTopics(storeId, gatewayId);
+        _clientId = string.IsNullOrWhiteSpace(options.ClientId) ? $"{storeId}-{gatewayId}" : options.ClientId;
+        _v5 = options.ProtocolVersion == "5";
+        _link = new MqttLink(PlanAsync, OnConnectedAsync, backoff ?? new Backoff(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(2)), time);
+        _link.MessageReceived += m => _inbound.Writer.WriteAsync(m).AsTask();
+    }
+
+    /// <inheritdoc />
+    public event Func<CloudInbound, Task>? Inbound;
+
+    /// <summary>The underlying link (connection counters, errors).</summary>
+    public MqttLink Link => _link;
+
+    /// <summary>The topic scheme in use.</summary>
+    public MqttTopics Topics => _topics;
+
+    /// <inheritdoc />
+    public bool IsConnected => _link.IsConnected;
+
+    /// <inheritdoc />
+    public int ConnectAttempts => _link.ConnectAttempts;
+
+    /// <inheritdoc />
+    public Task WaitConnectedAsync(CancellationToken cancellationToken) => _link.WaitConnectedAsync(cancellationToken);
+
+    /// <inheritdoc />
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        Task dispatch = DispatchAsync(cancellationToken);
+        await _link.RunAsync(cancellationToken);
+        _inbound.Writer.TryComplete();
+        await dispatch;
+    }
+
+    /// <inheritdoc />
+    public Task SendAsync(OutboxMessage message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        MqttApplicationMessageBuilder b = new MqttApplicationMessageBuilder()
+            .WithTopic(_topics.Event(message.Type))
+            .WithPayload(Envelope.Wrap(message))
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce);
+        if (_v5)
+        {
+            // MQTT 5 properties; MQTTnet refuses them on a 3.1.1 connection.
+            b.WithContentType("application/json");
+        }
+
+        return _link.PublishAsync(b.Build(), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task ReportAsync(byte[] reportedJson, CancellationToken cancellationToken) =>
+        _link.PublishAsync(new MqttApplicationMessageBuilder()
+            .WithTopic(_topics.ConfigReported)
+            .WithPayload(reportedJson)
+            .WithRetainFlag()
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .Build(), cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync() => _link.DisposeAsync();
+
+    private Task<MqttConnectPlan> PlanAsync(CancellationToken cancellationToken)
+    {
+        int port = _options.Port != 0 ? _options.Port : _options.UseTls ? 8883 : 1883;
+        MqttClientOptionsBuilder b = new MqttClientOptionsBuilder()
+            .WithTcpServer(_options.Host, port)
+            .WithClientId(_clientId)
+            .WithProtocolVersion(_options.ProtocolVersion == "5" ? MqttProtocolVersion.V500 : MqttProtocolVersion.V311)
+            .WithKeepAlivePeriod(TimeSpan.FromSeconds(_options.KeepAliveSeconds))
+            .WithTimeout(TimeSpan.FromSeconds(10))
+            .WithCleanSession(!_options.PersistentSession)
+            .WithWillTopic(_topics.Status)
+            .WithWillPayload(Offline)
+            .WithWillRetain()
+            .WithWillQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce);
+        if (_options.ProtocolVersion == "5" && _options.PersistentSession)
+        {
+            b.WithSessionExpiryInterval(3600);
+        }
+
+        if (!string.IsNullOrEmpty(_options.Username))
+        {
+            b.WithCredentials(_options.Username, _options.Password ?? "");
+        }
+
+        if (_options.UseTls)
+        {
+            b.WithTlsOptions(ConfigureTls);
+        }
+
+        return Task.FromResult(new MqttConnectPlan(b.Build()));
+    }
+
+    private void ConfigureTls(MqttClientTlsOptionsBuilder tls)
+    {
+        tls.UseTls().WithTargetHost(_options.Host);
+        if (!string.IsNullOrEmpty(_options.CaFile))
+        {
+            var chain = new X509Certificate2Collection();
+            chain.ImportFromPemFile(_options.CaFile);
+            tls.WithTrustChain(chain);
+        }
+
+        if (!string.IsNullOrEmpty(_options.ClientCertFile))
+        {
+            tls.WithClientCertificates(new X509Certificate2Collection(X509Certificate2.CreateFromPemFile(_options.ClientCertFile, _options.ClientKeyFile)));
+        }
+    }
+
+    private async Task OnConnectedAsync(IMqttClient client, CancellationToken cancellationToken)
+    {
+        // Subscribe on every connect: a clean session forgets subscriptions, and a persistent one may have expired.
+        MqttClientSubscribeOptionsBuilder subscribe = new MqttClientFactory().CreateSubscribeOptionsBuilder();
+        foreach (string filter in _topics.Subscriptions)
+        {
+            subscribe.WithTopicFilter(filter, MqttQualityOfServiceLevel.AtLeastOnce);
+        }
+
+        await client.SubscribeAsync(subscribe.Build(), cancellationToken);
+        await client.PublishAsync(new MqttApplicationMessageBuilder()
+            .WithTopic(_topics.Status)
+            .WithPayload(Online)
+            .WithRetainFlag()
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .Build(), cancellationToken);
+    }
+
+    private async Task DispatchAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (MqttApplicationMessage message in _inbound.Reader.ReadAllAsync(cancellationToken))
+            {
+                try
+                {
+                    await OnMessageAsync(message);
+                }
+                catch (CloudUnavailableException)
+                {
+                    // The reply could not be sent (link dropped); the cloud retries the command.
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task OnMessageAsync(MqttApplicationMessage message)
+    {
+        if (_topics.Classify(message.Topic) is not { } what || Inbound is null)
+        {
+            return;
+        }
+
+        byte[] payload = System.Buffers.BuffersExtensions.ToArray(message.Payload);
+        string? correlationId = message.CorrelationData is { Length: > 0 } data ? Encoding.UTF8.GetString(data) : CorrelationIdOf(payload);
+        var inbound = new CloudInbound(what.Kind, what.Name, payload, correlationId, (reply, ct) => ReplyAsync(correlationId, reply, ct));
+        await Inbound(inbound);
+    }
+
+    private Task ReplyAsync(string? correlationId, CloudReply reply, CancellationToken cancellationToken)
+    {
+        // {"correlationId":…,"status":…,"body":…} so a plain 3.1.1 client can match replies without MQTT 5 properties.
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream))
+        {
+            w.WriteStartObject();
+            w.WriteString("correlationId", correlationId);
+            w.WriteNumber("status", reply.Status);
+            w.WritePropertyName("body");
+            w.WriteRawValue(reply.Body);
+            w.WriteEndObject();
+        }
+
+        MqttApplicationMessageBuilder b = new MqttApplicationMessageBuilder()
+            .WithTopic(_topics.Replies)
+            .WithPayload(stream.ToArray())
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce);
+        if (correlationId is not null && _v5)
+        {
+            b.WithCorrelationData(Encoding.UTF8.GetBytes(correlationId));
+        }
+
+        return _link.PublishAsync(b.Build(), cancellationToken);
+    }
+
+    // Commands carry their correlation id in the JSON body ("correlationId"), since MQTT 3.1.1 has no properties.
+    private static string? CorrelationIdOf(byte[] payload)
+    {
+        try
+        {
+            using JsonDocument doc = JsonDocument.Parse(payload);
+            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("correlationId", out JsonElement id) && id.ValueKind == JsonValueKind.String
+                ? id.GetString()
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}

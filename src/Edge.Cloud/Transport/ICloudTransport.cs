@@ -1,0 +1,28 @@
+using Edge.Cloud.Outbox;
+
+namespace Edge.Cloud.Transport;
+
+/// <summary>A connection to the cloud: publishes outbox messages, delivers what the cloud sends.</summary>
+public interface ICloudTransport
+{
+    /// <summary>True while messages can be sent.</summary>
+    bool IsConnected { get; }
+
+    /// <summary>Connection attempts so far (for health and the outage test).</summary>
+    int ConnectAttempts { get; }
+
+    /// <summary>Completes when connected.</summary>
+    Task WaitConnectedAsync(CancellationToken cancellationToken);
+
+    /// <summary>Sends one message; completes when the cloud accepted it. Throws <see cref="Mqtt.CloudUnavailableException"/> when it did not.</summary>
+    Task SendAsync(OutboxMessage message, CancellationToken cancellationToken);
+
+    /// <summary>Publishes reported state (configuration actually applied). Best effort: not through the outbox.</summary>
+    Task ReportAsync(byte[] reportedJson, CancellationToken cancellationToken);
+
+    /// <summary>Everything that arrives from the cloud.</summary>
+    event Func<CloudInbound, Task>? Inbound;
+
+    /// <summary>Runs the connection until cancelled.</summary>
+    Task RunAsync(CancellationToken cancellationToken);
+}
