@@ -21,6 +21,7 @@ public sealed class MqttLink : IAsyncDisposable
     private readonly IMqttClient _client;
     private readonly Func<CancellationToken, Task<MqttConnectPlan>> _plan;
     private readonly Func<IMqttClient, CancellationToken, Task> _onConnected;
+    private readonly Func<IMqttClient, CancellationToken, Task>? _onClosing;
     private readonly Backoff _backoff;
     private readonly TimeProvider _time;
     private readonly Lock _lock = new();
@@ -32,8 +33,10 @@ public sealed class MqttLink : IAsyncDisposable
     /// <param name="onConnected">Runs after every successful connect, before the link reports itself connected.</param>
     /// <param name="backoff">Reconnect delays.</param>
     /// <param name="time">Clock for delays and credential renewal.</param>
-    public MqttLink(Func<CancellationToken, Task<MqttConnectPlan>> plan, Func<IMqttClient, CancellationToken, Task> onConnected, Backoff backoff, TimeProvider? time = null)
+    /// <param name="onClosing">Runs once before a deliberate disconnect at shutdown (e.g. to publish an explicit offline status, since a clean disconnect suppresses the will).</param>
+    public MqttLink(Func<CancellationToken, Task<MqttConnectPlan>> plan, Func<IMqttClient, CancellationToken, Task> onConnected, Backoff backoff, TimeProvider? time = null, Func<IMqttClient, CancellationToken, Task>? onClosing = null)
     {
+        _onClosing = onClosing;
         _plan = plan;
         _onConnected = onConnected;
         _backoff = backoff;
@@ -178,6 +181,19 @@ public sealed class MqttLink : IAsyncDisposable
                 {
                     break;
                 }
+            }
+        }
+
+        if (_onClosing is not null && _client.IsConnected)
+        {
+            try
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                await _onClosing(_client, timeout.Token);
+            }
+            catch (Exception ex) when (ex is MQTTnet.Exceptions.MqttCommunicationException or OperationCanceledException or InvalidOperationException)
+            {
+                // Best effort: the broker's will covers a missed goodbye.
             }
         }
 

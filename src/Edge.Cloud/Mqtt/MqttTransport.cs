@@ -39,12 +39,20 @@ public sealed class MqttTransport : ICloudTransport, IAsyncDisposable
         _topics = new MqttTopics(storeId, gatewayId);
         _clientId = string.IsNullOrWhiteSpace(options.ClientId) ? $"{storeId}-{gatewayId}" : options.ClientId;
         _v5 = options.ProtocolVersion == "5";
-        _link = new MqttLink(PlanAsync, OnConnectedAsync, backoff ?? new Backoff(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(2)), time);
+        _link = new MqttLink(PlanAsync, OnConnectedAsync, backoff ?? new Backoff(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(2)), time, OnClosingAsync);
         _link.MessageReceived += m => _inbound.Writer.WriteAsync(m).AsTask();
+        _link.Connected += () => ConnectionChanged?.Invoke(true, null);
+        _link.ConnectionLost += reason => ConnectionChanged?.Invoke(false, reason);
     }
 
     /// <inheritdoc />
     public event Func<CloudInbound, Task>? Inbound;
+
+    /// <inheritdoc />
+    public event Action<bool, string?>? ConnectionChanged;
+
+    /// <inheritdoc />
+    public string? LastError => _link.LastError;
 
     /// <summary>The underlying link (connection counters, errors).</summary>
     public MqttLink Link => _link;
@@ -146,6 +154,15 @@ public sealed class MqttTransport : ICloudTransport, IAsyncDisposable
             tls.WithClientCertificates(new X509Certificate2Collection(X509Certificate2.CreateFromPemFile(_options.ClientCertFile, _options.ClientKeyFile)));
         }
     }
+
+    // A clean DISCONNECT suppresses the will, so say goodbye explicitly.
+    private async Task OnClosingAsync(IMqttClient client, CancellationToken cancellationToken) =>
+        await client.PublishAsync(new MqttApplicationMessageBuilder()
+            .WithTopic(_topics.Status)
+            .WithPayload(Offline)
+            .WithRetainFlag()
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .Build(), cancellationToken);
 
     private async Task OnConnectedAsync(IMqttClient client, CancellationToken cancellationToken)
     {

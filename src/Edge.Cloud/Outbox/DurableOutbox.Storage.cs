@@ -84,7 +84,7 @@ public sealed partial class DurableOutbox
                 var doc = new BsonDocument
                 {
                     ["_id"] = offset,
-                    ["mid"] = Guid.CreateVersion7().ToString(),
+                    ["mid"] = e.MessageId ?? Guid.CreateVersion7().ToString(),
                     ["stream"] = e.Stream,
                     ["seq"] = seq,
                     ["type"] = e.Type,

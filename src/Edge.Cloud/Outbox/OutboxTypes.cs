@@ -20,7 +20,8 @@ public enum MessageClass
 /// <param name="Payload">UTF-8 JSON of the event.</param>
 /// <param name="CoalesceKey">Messages with the same key supersede each other: over budget only the latest is kept.</param>
 /// <param name="Timestamp">When the event happened; now when null.</param>
-public sealed record OutboxEntry(string Stream, string Type, MessageClass Class, byte[] Payload, string? CoalesceKey = null, DateTimeOffset? Timestamp = null);
+/// <param name="MessageId">A caller-chosen id (deterministic, so a producer replaying after a crash yields duplicates that share it); a new one when null.</param>
+public sealed record OutboxEntry(string Stream, string Type, MessageClass Class, byte[] Payload, string? CoalesceKey = null, DateTimeOffset? Timestamp = null, string? MessageId = null);
 
 /// <summary>A stored message, as the pump hands it to a transport.</summary>
 /// <param name="Offset">Global, increasing position in the outbox.</param>

@@ -20,6 +20,12 @@ public interface ICloudTransport
     /// <summary>Publishes reported state (configuration actually applied). Best effort: not through the outbox.</summary>
     Task ReportAsync(byte[] reportedJson, CancellationToken cancellationToken);
 
+    /// <summary>Why the connection last failed or dropped (no secrets), or null.</summary>
+    string? LastError { get; }
+
+    /// <summary>Raised on connect (true) and on each failure or drop (false, with the reason).</summary>
+    event Action<bool, string?>? ConnectionChanged;
+
     /// <summary>Everything that arrives from the cloud.</summary>
     event Func<CloudInbound, Task>? Inbound;
 

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Edge.Gateway.Cloud;
 using Edge.Gateway.Configuration;
 using Edge.Gateway.Shelves;
 using Edge.Gateway.Simulation;
@@ -71,6 +72,7 @@ internal static class RunCommand
         builder.Services.Configure<SimulationOptions>(builder.Configuration.GetSection("Simulation"));
         builder.Services.Configure<StoreOptions>(builder.Configuration.GetSection("Store"));
         builder.AddShelves(layout);
+        builder.AddCloudSync(settings.Cloud, settings.Store.Id);
         if (simulate)
         {
             builder.AddSimulation(layout);

@@ -1,10 +1,11 @@
 using System.Diagnostics.CodeAnalysis;
+using Edge.Gateway.Cloud;
 using Edge.Gateway.Shelves;
 
 namespace Edge.Gateway.Configuration;
 
 /// <summary>The configuration sections the gateway needs before it can start, bound and validated together.</summary>
-public sealed record GatewayConfiguration(GatewayOptions Gateway, SimulationOptions Simulation, DetectionOptions Detection, List<ShelfOptions> Shelves)
+public sealed record GatewayConfiguration(GatewayOptions Gateway, StoreOptions Store, SimulationOptions Simulation, DetectionOptions Detection, CloudOptions Cloud, List<ShelfOptions> Shelves)
 {
     /// <summary>Binds every section; on failure returns each problem naming its key.</summary>
     public static bool TryLoad(IConfiguration configuration, [NotNullWhen(true)] out GatewayConfiguration? settings, out List<string> problems)
@@ -15,7 +16,8 @@ public sealed record GatewayConfiguration(GatewayOptions Gateway, SimulationOpti
         GatewayOptions? gateway = Bind<GatewayOptions>(configuration.GetSection("Gateway"), problems);
         SimulationOptions? simulation = Bind<SimulationOptions>(configuration.GetSection("Simulation"), problems);
         DetectionOptions? detection = Bind<DetectionOptions>(configuration.GetSection("Detection"), problems);
-        Bind<StoreOptions>(configuration.GetSection("Store"), problems);
+        StoreOptions? store = Bind<StoreOptions>(configuration.GetSection("Store"), problems);
+        CloudOptions? cloud = Bind<CloudOptions>(configuration.GetSection("Cloud"), problems);
 
         // Bound one by one: the binder silently skips a list element it cannot convert, and a shelf must never
         // vanish because of a typo.
@@ -30,15 +32,28 @@ public sealed record GatewayConfiguration(GatewayOptions Gateway, SimulationOpti
             }
         }
 
-        if (gateway is null || simulation is null || detection is null)
+        if (gateway is null || simulation is null || detection is null || store is null || cloud is null)
         {
             return false;
         }
 
         problems.AddRange(SettingsValidator.Validate(gateway, simulation, detection, shelves, paths));
+        problems.AddRange(cloud.Problems());
+        if (cloud.Mode != CloudMode.None)
+        {
+            // Both become MQTT topic levels.
+            foreach ((string key, string value) in new[] { ("Store:Id", store.Id), ("Gateway:Id", gateway.Id) })
+            {
+                if (string.IsNullOrWhiteSpace(value) || value.AsSpan().IndexOfAny("/+#") >= 0)
+                {
+                    problems.Add($"{key} must not be empty or contain / + #");
+                }
+            }
+        }
+
         if (problems.Count == 0)
         {
-            settings = new GatewayConfiguration(gateway, simulation, detection, shelves);
+            settings = new GatewayConfiguration(gateway, store, simulation, detection, cloud, shelves);
         }
 
         return settings is not null;

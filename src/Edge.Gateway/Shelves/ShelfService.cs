@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Device.Gpio;
 using Edge.Drivers.Scales.Hx711;
 using Edge.Gateway.Configuration;
@@ -23,6 +24,8 @@ public sealed class ShelfService : BackgroundService
     private readonly TimeProvider _time;
     private readonly ILogger<ShelfService> _logger;
     private readonly List<Hx711> _chips = [];
+    private readonly ConcurrentQueue<Action> _onReader = new();
+    private readonly Lock _inline = new();
     private GpioController? _controller;
     private Hx711Bus? _bus;
 
@@ -107,7 +110,7 @@ public sealed class ShelfService : BackgroundService
         }
 
         var sampler = new ShelfSampler([.. readablePipelines], _time, p => _journal.Post(RowOf(p)));
-        _bus = new Hx711Bus(readable, sampler, "hx711-bus", timeProvider: _time);
+        _bus = new Hx711Bus(readable, sampler, "hx711-bus", timeProvider: _time) { BetweenRounds = RunQueued };
         _bus.Start();
         ShelfLog.Started(_logger, readable.Count, _layout.Simulated ? "the simulated store" : "GPIO");
         return base.StartAsync(cancellationToken);
@@ -145,6 +148,58 @@ public sealed class ShelfService : BackgroundService
         }
 
         await run;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="action"/> on the reader thread, between two rounds of readings: pipelines are
+    /// single-threaded, and this keeps every change to them on the thread that feeds them.
+    /// </summary>
+    public Task<T> OnReaderAsync<T>(Func<T> action)
+    {
+        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _onReader.Enqueue(() =>
+        {
+            try
+            {
+                done.SetResult(action());
+            }
+            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
+            {
+                done.SetException(ex);
+            }
+        });
+        if (_bus is null)
+        {
+            // No reader thread (no GPIO at all): nothing else touches the pipelines, run here.
+            RunQueued();
+        }
+
+        return done.Task;
+    }
+
+    /// <summary>The pipeline of a slot, or null.</summary>
+    public SlotPipeline? Find(string shelfId) => Pipelines.FirstOrDefault(p => p.Slot.ShelfId == shelfId);
+
+    /// <summary>Power-cycles every HX711 (they reset to A/128 and settle); the pipelines re-acquire their level.</summary>
+    public Task<int> RestartSamplerAsync() => OnReaderAsync(() =>
+    {
+        foreach (Hx711 chip in _chips)
+        {
+            chip.Reset();
+        }
+
+        return _chips.Count;
+    });
+
+    private void RunQueued()
+    {
+        lock (_inline)
+        {
+            while (_onReader.TryDequeue(out Action? action))
+            {
+                action();
+            }
+        }
     }
 
     private StockRow RowOf(SlotPipeline p) => new(p.Slot.ShelfId, p.HasCount, p.Count, p.LevelGrams, p.TareGrams, p.Status, _time.GetUtcNow());

@@ -29,7 +29,7 @@ public sealed record SlotIdentity(string ShelfId, string Sku, double UnitWeightG
 /// </summary>
 public sealed class SlotPipeline
 {
-    private readonly SlotIdentity _slot;
+    private SlotIdentity _slot;
     private readonly DetectionOptions _o;
     private readonly Action<ShelfEvent> _emit;
     private readonly double[] _medianRing;
@@ -121,6 +121,14 @@ public sealed class SlotPipeline
 
     /// <summary>Raised after the count, level or status changed (not for every sample).</summary>
     public event Action<SlotPipeline>? StateChanged;
+
+    /// <summary>Changes the low-stock threshold (a live setting from the cloud); the status follows at once.</summary>
+    public void SetLowStockThreshold(int threshold)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(threshold);
+        _slot = _slot with { LowStockThreshold = threshold };
+        StateChanged?.Invoke(this);
+    }
 
     /// <summary>Restores the persisted count and level; the first still window is compared with it, so a change made while the gateway was off is still reported.</summary>
     public void Restore(int count, double levelGrams)

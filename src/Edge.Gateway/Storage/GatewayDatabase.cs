@@ -28,13 +28,14 @@ public sealed class GatewayDatabase : IDisposable
     /// <summary>Where an unreadable file was moved on open, or null if the file opened cleanly.</summary>
     public string? QuarantinedTo { get; }
 
-    /// <summary>Opens (or creates) the database in <paramref name="dataDir"/>, quarantining an unreadable file.</summary>
+    /// <summary>Opens (or creates) a database in <paramref name="dataDir"/>, quarantining an unreadable file.</summary>
     /// <param name="dataDir">The gateway's data directory; created when missing.</param>
     /// <param name="clock">Names the quarantined file.</param>
-    public static GatewayDatabase Open(string dataDir, TimeProvider? clock = null)
+    /// <param name="fileName">File name: <see cref="FileName"/> for shelf state, <c>outbox.db</c> for the cloud outbox.</param>
+    public static GatewayDatabase Open(string dataDir, TimeProvider? clock = null, string fileName = FileName)
     {
         Directory.CreateDirectory(dataDir);
-        string path = System.IO.Path.GetFullPath(System.IO.Path.Combine(dataDir, FileName));
+        string path = System.IO.Path.GetFullPath(System.IO.Path.Combine(dataDir, fileName));
         try
         {
             return new GatewayDatabase(OpenChecked(path), path, null);

@@ -10,6 +10,7 @@ namespace Edge.Gateway.Storage;
 public sealed class ShelfStore
 {
     private const string MetaLastSeq = "lastSeq";
+    private const string MetaCloudForwarded = "cloudForwardedSeq";
 
     private readonly ILiteCollection<BsonDocument> _stock;
     private readonly ILiteCollection<BsonDocument> _events;
@@ -86,6 +87,12 @@ public sealed class ShelfStore
     /// <summary>Journal entries after <paramref name="afterSeq"/>, oldest first.</summary>
     public IEnumerable<ShelfEvent> EventsAfter(long afterSeq, int limit = 1000) =>
         _events.Find(Query.GT("_id", afterSeq), limit: limit).Select(FromEventDoc);
+
+    /// <summary>Highest journal sequence number already handed to the cloud outbox.</summary>
+    public long CloudForwardedSeq => _meta.FindById(MetaCloudForwarded)?["value"].AsInt64 ?? 0;
+
+    /// <summary>Records that the journal up to <paramref name="seq"/> is in the cloud outbox.</summary>
+    public void SetCloudForwardedSeq(long seq) => _meta.Upsert(new BsonDocument { ["_id"] = MetaCloudForwarded, ["value"] = seq });
 
     /// <summary>A technician's calibration for a slot, if one was saved.</summary>
     public Calibration? LoadCalibration(string shelfId)

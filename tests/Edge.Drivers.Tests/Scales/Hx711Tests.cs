@@ -227,6 +227,23 @@ public class Hx711Tests
     }
 
     [Fact]
+    public void Reset_HoldsTheClockHighPastThePowerDownLimit_AndTheChipSettlesAgain()
+    {
+        using var rig = new Hx711Rig(millivoltsA: 3);
+        Assert.True(rig.Driver.Read().IsValid);
+        DateTimeOffset before = rig.Time.GetUtcNow();
+
+        rig.Driver.Reset();
+        Hx711Reading after = rig.Driver.Read();
+
+        Assert.Equal(1, rig.Chip.PowerDowns);
+        Assert.False(rig.Chip.IsPoweredDown);
+        Assert.Equal(Hx711ReadStatus.Ok, after.Status);
+        // The first frame after the reset only comes after the 400 ms settling time.
+        Assert.True(rig.Time.GetUtcNow() - before >= TimeSpan.FromMilliseconds(400));
+    }
+
+    [Fact]
     public void Read_SteadyState_AllocatesNothingBeyondWhatGpioControllerWriteItselfAllocates()
     {
         // Real clock at 80 SPS (0.6 s): FakeTimeProvider allocates when its timers are re-armed, the system one does not.

@@ -136,6 +136,24 @@ public sealed class Hx711 : IDisposable
         _settledAfter = _time.GetTimestamp() + ToTicks(_options.SettlingTime);
     }
 
+    /// <summary>
+    /// Power-cycles the chip: PD_SCK high for 100 µs (beyond the 60 µs power-down limit), then low. The chip resets
+    /// to A/128 and settles; the requested mode applies again from the frame after next.
+    /// </summary>
+    public void Reset()
+    {
+        PowerDown();
+        long start = _time.GetTimestamp();
+        long hold = ToTicks(TimeSpan.FromMicroseconds(100));
+        while (_time.GetTimestamp() - start < hold)
+        {
+            // Busy-wait by reading DOUT: 100 µs is far below any sleep's resolution, and the read is harmless.
+            _gpio.Read(_dout);
+        }
+
+        PowerUp();
+    }
+
     /// <summary>Waits (with a deadline) for one conversion and reads it. Allocates nothing on the normal path.</summary>
     public Hx711Reading Read()
     {

@@ -38,6 +38,9 @@ public sealed class Hx711Bus : IDisposable
         _thread = new Thread(Run) { IsBackground = true, Name = name, Priority = ThreadPriority.AboveNormal };
     }
 
+    /// <summary>Runs on the bus thread before every round: the way to act on the chips (or what reads them) from elsewhere.</summary>
+    public Action? BetweenRounds { get; set; }
+
     /// <summary>Starts the reader thread.</summary>
     public void Start() => _thread.Start();
 
@@ -45,6 +48,7 @@ public sealed class Hx711Bus : IDisposable
     /// <returns>The number of chips read.</returns>
     public int Step()
     {
+        BetweenRounds?.Invoke();
         int read = 0;
         for (int i = 0; i < _chips.Count && !_stopping; i++)
         {

@@ -1,0 +1,81 @@
+using System.Text.Json;
+using LiteDB;
+
+namespace Edge.Gateway.Storage;
+
+/// <summary>
+/// Store-wide data from the cloud (promotions, catalog, online stock, click-and-collect reservations), one document
+/// per kind, versioned: an older or equal version arriving late is ignored, so delivery may repeat or reorder.
+/// </summary>
+public sealed class StoreDataStore
+{
+    private readonly ILiteCollection<BsonDocument> _data;
+
+    /// <summary>Binds to the gateway database.</summary>
+    public StoreDataStore(GatewayDatabase database)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        _data = database.Db.GetCollection("store_data");
+    }
+
+    /// <summary>Outcome of <see cref="Apply"/>.</summary>
+    public enum Outcome
+    {
+        /// <summary>Stored as the new version.</summary>
+        Stored,
+
+        /// <summary>Same or older than what is stored: nothing changed.</summary>
+        Ignored,
+
+        /// <summary>Malformed: nothing changed.</summary>
+        Rejected,
+    }
+
+    /// <summary>Validates and stores <paramref name="json"/> (<c>{"version": n, "items": [...]}</c>) for a kind.</summary>
+    public (Outcome Outcome, string Message) Apply(string kind, byte[] json, DateTimeOffset now)
+    {
+        long version;
+        string body;
+        try
+        {
+            using JsonDocument doc = JsonDocument.Parse(json);
+            JsonElement root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                return (Outcome.Rejected, "payload must be a JSON object");
+            }
+
+            if (!root.TryGetProperty("version", out JsonElement v) || v.ValueKind != JsonValueKind.Number || !v.TryGetInt64(out version) || version < 0)
+            {
+                return (Outcome.Rejected, "\"version\" must be a whole number >= 0");
+            }
+
+            if (!root.TryGetProperty("items", out JsonElement items) || items.ValueKind != JsonValueKind.Array)
+            {
+                return (Outcome.Rejected, "\"items\" must be an array");
+            }
+
+            body = root.GetRawText();
+        }
+        catch (JsonException ex)
+        {
+            return (Outcome.Rejected, "payload is not JSON: " + ex.Message);
+        }
+
+        BsonDocument? current = _data.FindById(kind);
+        if (current is not null && current["version"].AsInt64 >= version)
+        {
+            return (Outcome.Ignored, $"version {version} is not newer than the stored {current["version"].AsInt64}");
+        }
+
+        _data.Upsert(new BsonDocument { ["_id"] = kind, ["version"] = version, ["ts"] = now.ToUnixTimeMilliseconds(), ["body"] = body });
+        return (Outcome.Stored, $"stored version {version}");
+    }
+
+    /// <summary>The stored version and JSON of a kind, if any.</summary>
+    public (long Version, string Json)? Get(string kind)
+    {
+        BsonDocument? d = _data.FindById(kind);
+        return d is null ? null : (d["version"].AsInt64, d["body"].AsString);
+    }
+}
