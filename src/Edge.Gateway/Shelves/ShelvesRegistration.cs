@@ -45,12 +45,12 @@ public static class ShelvesRegistration
     public static WebApplication MapShelfEndpoints(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        app.MapGet("/healthz", (ShelfService shelves, StockJournal journal, IServiceProvider services) =>
+        app.MapGet("/healthz", (ShelfService shelves, StockJournal journal, ShelfStore store, IServiceProvider services) =>
         {
             int faulted = shelves.Pipelines.Count(p => p.Status == SlotStatus.Faulted);
             object cloud = services.GetService<Edge.Gateway.Cloud.CloudSyncService>()?.Health() ?? new { mode = "None" };
             // A disconnected cloud is reported but is not unhealthy: the outbox holds everything until it is back.
-            var body = new { status = journal.Healthy ? "healthy" : "unhealthy", shelves = shelves.Pipelines.Count, faultedShelves = faulted, journalError = journal.LastError, cloud };
+            var body = new { status = journal.Healthy ? "healthy" : "unhealthy", shelves = shelves.Pipelines.Count, faultedShelves = faulted, journalSeq = store.LastSeq, journalError = journal.LastError, cloud };
             // A faulted shelf is reported but does not make the gateway unhealthy: the other shelves keep working.
             return journal.Healthy ? Results.Ok(body) : Results.Json(body, statusCode: StatusCodes.Status503ServiceUnavailable);
         });
