@@ -36,6 +36,9 @@ public sealed class IotHubOptions
     /// <summary>DPS id scope; set it to provision through DPS.</summary>
     public string? DpsIdScope { get; set; }
 
+    /// <summary>DPS MQTT TLS port.</summary>
+    public int DpsPort { get; set; } = 8883;
+
     /// <summary>DPS host.</summary>
     public string DpsHost { get; set; } = "global.azure-devices-provisioning.net";
 

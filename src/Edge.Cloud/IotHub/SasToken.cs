@@ -21,13 +21,15 @@ public static class SasToken
     {
         ArgumentException.ThrowIfNullOrEmpty(resource);
         ArgumentOutOfRangeException.ThrowIfNegative(expiry);
-        byte[] key = DecodeKey(base64Key);
         string encoded = Uri.EscapeDataString(resource);
         string se = expiry.ToString(CultureInfo.InvariantCulture);
-        string sig = Convert.ToBase64String(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(encoded + "\n" + se)));
-        string token = $"SharedAccessSignature sr={encoded}&sig={Uri.EscapeDataString(sig)}&se={se}";
+        string token = $"SharedAccessSignature sr={encoded}&sig={Uri.EscapeDataString(Sign(encoded, base64Key, expiry))}&se={se}";
         return string.IsNullOrEmpty(keyName) ? token : token + "&skn=" + Uri.EscapeDataString(keyName);
     }
+
+    /// <summary>base64(HMAC-SHA256(key, <paramref name="signedResource"/> + "\n" + expiry)): the signature over exactly the <c>sr</c> value sent.</summary>
+    public static string Sign(string signedResource, string base64Key, long expiry) =>
+        Convert.ToBase64String(HMACSHA256.HashData(DecodeKey(base64Key), Encoding.UTF8.GetBytes(signedResource + "\n" + expiry.ToString(CultureInfo.InvariantCulture))));
 
     /// <summary>
     /// The DPS group-enrollment device key: base64(HMAC-SHA256(base64-decoded group key, UTF-8 registration id)).

@@ -1,7 +1,5 @@
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
-using System.Threading.Channels;
 using Edge.Cloud.Outbox;
 using Edge.Cloud.Transport;
 using MQTTnet;
@@ -21,11 +19,7 @@ public sealed class MqttTransport : ICloudTransport, IAsyncDisposable
     private readonly string _clientId;
     private readonly MqttLink _link;
     private readonly bool _v5;
-
-    // Inbound messages are handed to a dispatcher instead of being handled on MQTTnet's receive loop: a handler that
-    // publishes a QoS 1 reply there would wait for a PUBACK that the same loop has to read.
-    private readonly Channel<MqttApplicationMessage> _inbound = Channel.CreateBounded<MqttApplicationMessage>(
-        new BoundedChannelOptions(1000) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
+    private readonly InboundQueue _inbound;
 
     /// <summary>Creates the transport; <see cref="RunAsync"/> connects.</summary>
     public MqttTransport(MqttOptions options, string storeId, string gatewayId, Backoff? backoff = null, TimeProvider? time = null)
@@ -40,7 +34,8 @@ public sealed class MqttTransport : ICloudTransport, IAsyncDisposable
         _clientId = string.IsNullOrWhiteSpace(options.ClientId) ? $"{storeId}-{gatewayId}" : options.ClientId;
         _v5 = options.ProtocolVersion == "5";
         _link = new MqttLink(PlanAsync, OnConnectedAsync, backoff ?? new Backoff(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(2)), time, OnClosingAsync);
-        _link.MessageReceived += m => _inbound.Writer.WriteAsync(m).AsTask();
+        _inbound = new InboundQueue(OnMessageAsync);
+        _link.MessageReceived += _inbound.Enqueue;
         _link.Connected += () => ConnectionChanged?.Invoke(true, null);
         _link.ConnectionLost += reason => ConnectionChanged?.Invoke(false, reason);
     }
@@ -72,9 +67,9 @@ public sealed class MqttTransport : ICloudTransport, IAsyncDisposable
     /// <inheritdoc />
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        Task dispatch = DispatchAsync(cancellationToken);
+        Task dispatch = _inbound.RunAsync(cancellationToken);
         await _link.RunAsync(cancellationToken);
-        _inbound.Writer.TryComplete();
+        _inbound.Complete();
         await dispatch;
     }
 
@@ -133,26 +128,10 @@ public sealed class MqttTransport : ICloudTransport, IAsyncDisposable
 
         if (_options.UseTls)
         {
-            b.WithTlsOptions(ConfigureTls);
+            b.WithTlsOptions(tls => TlsSetup.Configure(tls, _options.Host, _options.CaFile, _options.ClientCertFile, _options.ClientKeyFile));
         }
 
         return Task.FromResult(new MqttConnectPlan(b.Build()));
-    }
-
-    private void ConfigureTls(MqttClientTlsOptionsBuilder tls)
-    {
-        tls.UseTls().WithTargetHost(_options.Host);
-        if (!string.IsNullOrEmpty(_options.CaFile))
-        {
-            var chain = new X509Certificate2Collection();
-            chain.ImportFromPemFile(_options.CaFile);
-            tls.WithTrustChain(chain);
-        }
-
-        if (!string.IsNullOrEmpty(_options.ClientCertFile))
-        {
-            tls.WithClientCertificates(new X509Certificate2Collection(X509Certificate2.CreateFromPemFile(_options.ClientCertFile, _options.ClientKeyFile)));
-        }
     }
 
     // A clean DISCONNECT suppresses the will, so say goodbye explicitly.
@@ -180,27 +159,6 @@ public sealed class MqttTransport : ICloudTransport, IAsyncDisposable
             .WithRetainFlag()
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
             .Build(), cancellationToken);
-    }
-
-    private async Task DispatchAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            await foreach (MqttApplicationMessage message in _inbound.Reader.ReadAllAsync(cancellationToken))
-            {
-                try
-                {
-                    await OnMessageAsync(message);
-                }
-                catch (CloudUnavailableException)
-                {
-                    // The reply could not be sent (link dropped); the cloud retries the command.
-                }
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-        }
     }
 
     private async Task OnMessageAsync(MqttApplicationMessage message)

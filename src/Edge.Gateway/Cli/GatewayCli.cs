@@ -9,6 +9,8 @@ internal static class GatewayCli
     {
         var root = new RootCommand("In-store IoT edge gateway: smart shelves, stock and store-and-forward to the cloud.");
         root.Subcommands.Add(RunCommand.Configure(new Command("run", "Run the gateway (the default). Simulates the store when no GPIO chip is present.")));
+        root.Subcommands.Add(CloudCommands.IotHub());
+        root.Subcommands.Add(CloudCommands.Dps());
         return root;
     }
 

@@ -48,7 +48,7 @@ public static class CloudRegistration
             return cloud.Mode switch
             {
                 CloudMode.Mqtt => new MqttTransport(cloud.Mqtt, storeId, gatewayId, time: time),
-                _ => throw new NotSupportedException("Cloud:Mode IotHub is not wired yet"),
+                _ => Edge.Cloud.IotHub.IotHubTransport.Create(cloud.IotHub, sp.GetRequiredService<IOptions<GatewayOptions>>().Value.DataDir, time),
             };
         });
         services.AddSingleton(sp => new OutboxPump(sp.GetRequiredService<DurableOutbox>(), sp.GetRequiredService<ICloudTransport>(), cloud.Pump, sp.GetRequiredService<TimeProvider>()));

@@ -1,0 +1,348 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Edge.Cloud.Mqtt;
+using Edge.Cloud.Outbox;
+using Edge.Cloud.Transport;
+using MQTTnet;
+using MQTTnet.Formatter;
+using MQTTnet.Protocol;
+
+namespace Edge.Cloud.IotHub;
+
+/// <summary>
+/// Azure IoT Hub over MQTT 3.1.1 without the Azure SDK, following Microsoft's documented protocol: SAS (renewed by
+/// reconnecting before expiry) or X.509, telemetry with a property bag, cloud-to-device messages, twin GET after
+/// every connect, reported-property PATCH, desired-property notifications and direct methods. It keeps to the hub's
+/// rules: QoS 0/1 only, no retain, four subscriptions, 256 KB per message.
+/// </summary>
+public sealed class IotHubTransport : ICloudTransport, IAsyncDisposable
+{
+    /// <summary>The hub's limit for one device-to-cloud message, body and properties together.</summary>
+    public const int MaxMessageBytes = 256 * 1024;
+
+    private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(30);
+    private readonly IotHubOptions _options;
+    private readonly string _assignmentFile;
+    private readonly TimeProvider _time;
+    private readonly MqttLink _link;
+    private readonly InboundQueue _inbound;
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<(int Status, long? Version, byte[] Body)>> _pending = new();
+    private int _rid;
+    private string _host = "";
+    private string _deviceId = "";
+
+    /// <summary>Creates the transport; the DPS assignment (if DPS is used) is cached in <paramref name="assignmentFile"/>.</summary>
+    public IotHubTransport(IotHubOptions options, string assignmentFile, Backoff? backoff = null, TimeProvider? time = null)
+    {
+        _options = options ?? throw new ArgumentNullException(nameof(options));
+        if (options.Problem() is { } problem)
+        {
+            throw new ArgumentException(problem, nameof(options));
+        }
+
+        _assignmentFile = assignmentFile;
+        _time = time ?? TimeProvider.System;
+        _link = new MqttLink(PlanAsync, OnConnectedAsync, backoff ?? new Backoff(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(2)), _time);
+        _inbound = new InboundQueue(OnMessageAsync);
+        _link.MessageReceived += _inbound.Enqueue;
+        _link.Connected += () => ConnectionChanged?.Invoke(true, null);
+        _link.ConnectionLost += OnConnectionLost;
+    }
+
+    /// <inheritdoc />
+    public event Func<CloudInbound, Task>? Inbound;
+
+    /// <inheritdoc />
+    public event Action<bool, string?>? ConnectionChanged;
+
+    /// <summary>The underlying link.</summary>
+    public MqttLink Link => _link;
+
+    /// <summary>Device id in use (assigned by DPS or configured).</summary>
+    public string DeviceId => _deviceId;
+
+    /// <summary>Hub in use.</summary>
+    public string HostName => _host;
+
+    /// <summary>Times the DPS assignment was requested (cached assignments do not count).</summary>
+    public int Provisionings { get; private set; }
+
+    /// <inheritdoc />
+    public bool IsConnected => _link.IsConnected;
+
+    /// <inheritdoc />
+    public int ConnectAttempts => _link.ConnectAttempts;
+
+    /// <inheritdoc />
+    public string? LastError => _link.LastError;
+
+    /// <summary>Creates the transport for the gateway, caching a DPS assignment beside the database.</summary>
+    public static IotHubTransport Create(IotHubOptions options, string dataDir, TimeProvider? time = null) =>
+        new(options, Path.Combine(dataDir, "dps-assignment.json"), time: time);
+
+    /// <inheritdoc />
+    public Task WaitConnectedAsync(CancellationToken cancellationToken) => _link.WaitConnectedAsync(cancellationToken);
+
+    /// <inheritdoc />
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        Task dispatch = _inbound.RunAsync(cancellationToken);
+        await _link.RunAsync(cancellationToken);
+        _inbound.Complete();
+        await dispatch;
+    }
+
+    /// <inheritdoc />
+    public Task SendAsync(OutboxMessage message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        string topic = IotHubTopics.Telemetry(_deviceId, [
+            new("$.mid", message.MessageId),
+            new("$.ct", "application/json"),
+            new("$.ce", "utf-8"),
+            new("type", message.Type),
+            new("stream", message.Stream),
+            new("seq", message.Seq.ToString(CultureInfo.InvariantCulture)),
+        ]);
+        byte[] body = Envelope.Wrap(message);
+        if (body.Length + topic.Length > MaxMessageBytes)
+        {
+            // The hub would drop the connection; this message can never be sent as it is.
+            throw new ArgumentException($"message {message.MessageId} is {body.Length + topic.Length} bytes; IoT Hub accepts {MaxMessageBytes}");
+        }
+
+        return _link.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(body).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build(), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task ReportAsync(byte[] reportedJson, CancellationToken cancellationToken)
+    {
+        (int status, _, _) = await RequestAsync(IotHubTopics.TwinPatchReported, reportedJson, cancellationToken);
+        if (status is not (200 or 204))
+        {
+            throw new CloudUnavailableException($"reported properties not accepted: {status}");
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync() => _link.DisposeAsync();
+
+    /// <summary>Reads the full twin; retries 429 and 5xx with backoff. Returns its <c>desired</c> section.</summary>
+    public async Task<byte[]> GetDesiredAsync(CancellationToken cancellationToken)
+    {
+        var backoff = new Backoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
+        for (int attempt = 1; ; attempt++)
+        {
+            (int status, _, byte[] body) = await RequestAsync(IotHubTopics.TwinGet, [], cancellationToken);
+            if (status == 200)
+            {
+                using JsonDocument twin = JsonDocument.Parse(body);
+                return twin.RootElement.TryGetProperty("desired", out JsonElement desired) ? Encoding.UTF8.GetBytes(desired.GetRawText()) : "{}"u8.ToArray();
+            }
+
+            if (status != 429 && status < 500)
+            {
+                throw new CloudUnavailableException($"twin GET answered {status}");
+            }
+
+            // Throttled or server error: the hub asks us to slow down.
+            await Task.Delay(backoff.Next(attempt), _time, cancellationToken);
+        }
+    }
+
+    private async Task<MqttConnectPlan> PlanAsync(CancellationToken cancellationToken)
+    {
+        string? key = _options.DeviceKey;
+        if (_options.UsesDps)
+        {
+            var dps = new DpsClient(_options, _time);
+            DpsAssignment? assignment = LoadAssignment();
+            if (assignment is null)
+            {
+                Provisionings++;
+                try
+                {
+                    assignment = await dps.RegisterAsync(cancellationToken);
+                }
+                catch (DpsException ex)
+                {
+                    throw new CloudUnavailableException(ex.Message, ex);
+                }
+
+                SaveAssignment(assignment);
+            }
+
+            (_host, _deviceId, key) = (assignment.AssignedHub, assignment.DeviceId, dps.DeviceKey);
+        }
+        else
+        {
+            (_host, _deviceId) = (_options.HostName!, _options.DeviceId!);
+        }
+
+        MqttClientOptionsBuilder b = new MqttClientOptionsBuilder()
+            .WithTcpServer(_host, _options.Port)
+            .WithClientId(_deviceId)
+            .WithProtocolVersion(MqttProtocolVersion.V311)
+            .WithCleanSession(false) // keep cloud-to-device messages queued while offline
+            .WithKeepAlivePeriod(TimeSpan.FromSeconds(_options.KeepAliveSeconds))
+            .WithTimeout(TimeSpan.FromSeconds(30))
+            .WithTlsOptions(tls => TlsSetup.Configure(tls, _host, _options.CaFile, _options.CertFile, _options.KeyFile));
+        DateTimeOffset? renew = null;
+        if (!string.IsNullOrEmpty(key))
+        {
+            DateTimeOffset expiry = _time.GetUtcNow().AddMinutes(_options.SasTtlMinutes);
+            b.WithCredentials(IotHubTopics.UserName(_host, _deviceId), SasToken.Create($"{_host}/devices/{_deviceId}", key, expiry.ToUnixTimeSeconds()));
+            // MQTT 3.1.1 cannot re-authenticate in band: reconnect with a fresh token before this one expires.
+            renew = expiry.AddSeconds(-_options.RenewBeforeSeconds);
+        }
+        else
+        {
+            b.WithCredentials(IotHubTopics.UserName(_host, _deviceId), (string?)null);
+        }
+
+        return new MqttConnectPlan(b.Build(), renew);
+    }
+
+    private async Task OnConnectedAsync(IMqttClient client, CancellationToken cancellationToken)
+    {
+        // Four subscriptions; the hub allows five and disconnects on more.
+        await client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder()
+            .WithTopicFilter(IotHubTopics.CloudToDevice(_deviceId), MqttQualityOfServiceLevel.AtLeastOnce)
+            .WithTopicFilter(IotHubTopics.TwinResponses, MqttQualityOfServiceLevel.AtMostOnce)
+            .WithTopicFilter(IotHubTopics.TwinDesired, MqttQualityOfServiceLevel.AtMostOnce)
+            .WithTopicFilter(IotHubTopics.Methods, MqttQualityOfServiceLevel.AtMostOnce)
+            .Build(), cancellationToken);
+
+        // Desired updates are only pushed while connected: after every connect, read the whole twin and reconcile
+        // by $version. Not awaited here: the answer arrives on the receive loop once this step has returned.
+        _ = Task.Run(() => ReconcileTwinAsync(cancellationToken), CancellationToken.None);
+    }
+
+    private async Task ReconcileTwinAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            byte[] desired = await GetDesiredAsync(cancellationToken);
+            if (Inbound is { } handler)
+            {
+                await handler(new CloudInbound(InboundKind.DesiredConfig, "twin", desired, null, (_, _) => Task.CompletedTask));
+            }
+        }
+        catch (Exception ex) when (ex is CloudUnavailableException or OperationCanceledException or TimeoutException or JsonException)
+        {
+            // The next connect tries again.
+        }
+    }
+
+    private void OnConnectionLost(string reason)
+    {
+        // A hub that refuses the credentials of a cached DPS assignment may have moved the device: provision again.
+        if (_options.UsesDps && (reason.Contains("NotAuthorized", StringComparison.Ordinal) || reason.Contains("BadUserNameOrPassword", StringComparison.Ordinal)))
+        {
+            File.Delete(_assignmentFile);
+        }
+
+        foreach (string rid in _pending.Keys)
+        {
+            if (_pending.TryRemove(rid, out var waiter))
+            {
+                waiter.TrySetException(new CloudUnavailableException("connection lost"));
+            }
+        }
+
+        ConnectionChanged?.Invoke(false, reason);
+    }
+
+    private async Task<(int Status, long? Version, byte[] Body)> RequestAsync(Func<string, string> topic, byte[] body, CancellationToken cancellationToken)
+    {
+        string rid = Interlocked.Increment(ref _rid).ToString(CultureInfo.InvariantCulture);
+        var waiter = new TaskCompletionSource<(int, long?, byte[])>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _pending[rid] = waiter;
+        try
+        {
+            await _link.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic(rid)).WithPayload(body).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtMostOnce).Build(), cancellationToken);
+            return await waiter.Task.WaitAsync(RequestTimeout, _time, cancellationToken);
+        }
+        finally
+        {
+            _pending.TryRemove(rid, out _);
+        }
+    }
+
+    private async Task OnMessageAsync(MqttApplicationMessage message)
+    {
+        string topic = message.Topic;
+        byte[] payload = System.Buffers.BuffersExtensions.ToArray(message.Payload);
+        if (IotHubTopics.ParseTwinResponse(topic) is { } response)
+        {
+            if (_pending.TryRemove(response.Rid, out var waiter))
+            {
+                waiter.TrySetResult((response.Status, response.Version, payload));
+            }
+
+            return;
+        }
+
+        if (Inbound is not { } handler)
+        {
+            return;
+        }
+
+        if (IotHubTopics.ParseDesiredPatch(topic) is not null)
+        {
+            await handler(new CloudInbound(InboundKind.DesiredConfig, "twin", payload, null, (_, _) => Task.CompletedTask));
+        }
+        else if (IotHubTopics.ParseMethod(topic) is { } method)
+        {
+            await handler(new CloudInbound(InboundKind.Command, method.Name, payload, method.Rid, (reply, ct) =>
+                _link.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(IotHubTopics.MethodResponse(reply.Status, method.Rid)).WithPayload(reply.Body).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtMostOnce).Build(), ct)));
+        }
+        else if (IotHubTopics.ParseCloudToDevice(topic, _deviceId) is { } bag)
+        {
+            // kind=command|store-data and name=… travel as application properties; a command's reply goes up as
+            // telemetry of type CommandReply correlated by $.cid (C2D has no response channel).
+            string? kind = bag.GetValueOrDefault("kind");
+            string? name = bag.GetValueOrDefault("name");
+            string? correlation = bag.GetValueOrDefault("$.cid") ?? bag.GetValueOrDefault("$.mid");
+            if (name is null || kind is not ("command" or "store-data"))
+            {
+                return;
+            }
+
+            await handler(new CloudInbound(kind == "command" ? InboundKind.Command : InboundKind.StoreData, name, payload, correlation, (reply, ct) => ReplyAsTelemetryAsync(correlation, reply, ct)));
+        }
+    }
+
+    private Task ReplyAsTelemetryAsync(string? correlationId, CloudReply reply, CancellationToken cancellationToken)
+    {
+        string topic = IotHubTopics.Telemetry(_deviceId, [
+            new("$.cid", correlationId),
+            new("$.ct", "application/json"),
+            new("$.ce", "utf-8"),
+            new("type", "CommandReply"),
+            new("status", reply.Status.ToString(CultureInfo.InvariantCulture)),
+        ]);
+        return _link.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(reply.Body).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build(), cancellationToken);
+    }
+
+    private DpsAssignment? LoadAssignment()
+    {
+        try
+        {
+            return File.Exists(_assignmentFile) ? JsonSerializer.Deserialize<DpsAssignment>(File.ReadAllText(_assignmentFile)) : null;
+        }
+        catch (JsonException)
+        {
+            return null; // a damaged cache only costs one registration
+        }
+    }
+
+    private void SaveAssignment(DpsAssignment assignment)
+    {
+        string temp = _assignmentFile + ".tmp";
+        File.WriteAllText(temp, JsonSerializer.Serialize(assignment));
+        File.Move(temp, _assignmentFile, overwrite: true);
+    }
+}
