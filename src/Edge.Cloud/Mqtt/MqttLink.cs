@@ -209,28 +209,41 @@ public sealed class MqttLink : IAsyncDisposable
 
     private async Task WaitForDropOrRenewalAsync(DateTimeOffset? renewBefore, CancellationToken cancellationToken)
     {
-        Task dropped;
-        lock (_lock)
-        {
-            dropped = _disconnected.Task;
-        }
-
+        Task renew = Task.Delay(Timeout.InfiniteTimeSpan, cancellationToken);
         if (renewBefore is { } at)
         {
             TimeSpan until = at - _time.GetUtcNow();
-            Task renew = until > TimeSpan.Zero ? Task.Delay(until, _time, cancellationToken) : Task.CompletedTask;
-            if (await Task.WhenAny(dropped, renew) == renew)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                return; // credentials about to expire: reconnect at once with fresh ones (no failure, no backoff)
-            }
-        }
-        else
-        {
-            await dropped.WaitAsync(cancellationToken);
+            renew = until > TimeSpan.Zero ? Task.Delay(until, _time, cancellationToken) : Task.CompletedTask;
         }
 
-        throw new CloudUnavailableException("connection lost");
+        while (true)
+        {
+            Task dropped;
+            lock (_lock)
+            {
+                dropped = _disconnected.Task;
+            }
+
+            if (await Task.WhenAny(dropped, renew) == renew)
+            {
+                await renew; // throws when cancelled
+                return; // credentials about to expire: reconnect at once with fresh ones (no failure, no backoff)
+            }
+
+            if (!_client.IsConnected)
+            {
+                throw new CloudUnavailableException("connection lost");
+            }
+
+            // The Disconnected event of the previous connection arrived late; this one is alive.
+            lock (_lock)
+            {
+                if (_disconnected.Task == dropped)
+                {
+                    _disconnected = NewSignal();
+                }
+            }
+        }
     }
 
     private async Task DisconnectQuietlyAsync()
