@@ -1,11 +1,17 @@
 using BenchmarkDotNet.Running;
 using Edge.Bench;
 
-// `latency` and `rss` are measured harnesses; anything else goes to BenchmarkDotNet (e.g. --filter '*Pipeline*').
+// `latency`, `rss`, `outbox` and `drain` are measured harnesses; anything else goes to BenchmarkDotNet (e.g. --filter '*Pipeline*').
 switch (args.FirstOrDefault())
 {
     case "latency":
         LatencyHarness.Run();
+        break;
+    case "outbox":
+        await OutboxHarness.RunAsync(args.Length > 1 ? args[1] : null);
+        break;
+    case "drain":
+        await DrainHarness.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 100_000);
         break;
     case "rss":
         RssHarness.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 60);
