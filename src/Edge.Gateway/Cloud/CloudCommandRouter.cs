@@ -154,7 +154,7 @@ public sealed class CloudCommandRouter
         {
             string? problem = key switch
             {
-                "$version" => null,
+                "$version" or "correlationId" => null, // correlationId: how a 3.1.1 client asks for a reply
                 "shelves" => PlanShelves(node, changes),
                 "pump" => PlanPump(node, changes),
                 _ => $"unknown setting '{key}' (known: shelves, pump)",
