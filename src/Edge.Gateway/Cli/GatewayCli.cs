@@ -11,6 +11,7 @@ internal static class GatewayCli
         root.Subcommands.Add(RunCommand.Configure(new Command("run", "Run the gateway (the default). Simulates the store when no GPIO chip is present.")));
         root.Subcommands.Add(CloudCommands.IotHub());
         root.Subcommands.Add(CloudCommands.Dps());
+        root.Subcommands.Add(BleCommands.Build());
         return root;
     }
 
