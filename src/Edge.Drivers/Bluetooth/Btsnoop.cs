@@ -103,34 +103,44 @@ public sealed class BtsnoopReader
     }
 }
 
-/// <summary>Writes what the scanner sees as a btsnoop H4 capture (readable by Wireshark, btmon -r and <see cref="BtsnoopReader"/>).</summary>
+/// <summary>
+/// Writes received HCI events as a btsnoop capture (readable by Wireshark, btmon -r and <see cref="BtsnoopReader"/>):
+/// H4 for one adapter, or the Linux monitor format, which records each event's adapter index.
+/// </summary>
 public sealed class BtsnoopWriter : IDisposable
 {
     private const long EpochDeltaMicros = 0x00DCDDB30F2F8000;
     private readonly Stream _stream;
+    private readonly bool _monitor;
     private readonly byte[] _header = new byte[24];
 
     /// <summary>Writes the file header.</summary>
-    public BtsnoopWriter(Stream stream)
+    /// <param name="stream">Destination.</param>
+    /// <param name="monitor">Monitor format (datalink 2001, several adapters) instead of H4 (1002).</param>
+    public BtsnoopWriter(Stream stream, bool monitor = false)
     {
         _stream = stream ?? throw new ArgumentNullException(nameof(stream));
+        _monitor = monitor;
         Span<byte> h = stackalloc byte[16];
         "btsnoop\0"u8.CopyTo(h);
         BinaryPrimitives.WriteUInt32BigEndian(h[8..], 1);
-        BinaryPrimitives.WriteUInt32BigEndian(h[12..], BtsnoopReader.H4);
+        BinaryPrimitives.WriteUInt32BigEndian(h[12..], monitor ? BtsnoopReader.Monitor : BtsnoopReader.H4);
         _stream.Write(h);
     }
 
-    /// <summary>Appends a received HCI packet (with its H4 indicator).</summary>
-    public void Write(DateTimeOffset timestamp, ReadOnlySpan<byte> h4Packet)
+    /// <summary>Appends a received HCI event (with its H4 indicator 0x04) seen on <paramref name="adapter"/>.</summary>
+    public void Write(DateTimeOffset timestamp, ReadOnlySpan<byte> h4Packet, int adapter = 0)
     {
-        BinaryPrimitives.WriteUInt32BigEndian(_header, (uint)h4Packet.Length);
-        BinaryPrimitives.WriteUInt32BigEndian(_header.AsSpan(4), (uint)h4Packet.Length);
-        BinaryPrimitives.WriteUInt32BigEndian(_header.AsSpan(8), 1); // received
+        // The monitor format stores the event without the H4 indicator; its flags carry adapter index and opcode 3.
+        ReadOnlySpan<byte> body = _monitor ? h4Packet[1..] : h4Packet;
+        uint flags = _monitor ? ((uint)adapter << 16) | 3u : 1u;
+        BinaryPrimitives.WriteUInt32BigEndian(_header, (uint)body.Length);
+        BinaryPrimitives.WriteUInt32BigEndian(_header.AsSpan(4), (uint)body.Length);
+        BinaryPrimitives.WriteUInt32BigEndian(_header.AsSpan(8), flags);
         BinaryPrimitives.WriteUInt32BigEndian(_header.AsSpan(12), 0);
         BinaryPrimitives.WriteInt64BigEndian(_header.AsSpan(16), ((timestamp - DateTimeOffset.UnixEpoch).Ticks / 10) + EpochDeltaMicros);
         _stream.Write(_header);
-        _stream.Write(h4Packet);
+        _stream.Write(body);
     }
 
     /// <inheritdoc />
