@@ -9,6 +9,9 @@ public interface IAdvertisingSink
     void OnReport(in AdvertisingReport report, ReadOnlySpan<byte> packet, DateTimeOffset time);
 }
 
+/// <summary>Sees every valid advertising packet as read, e.g. to record it.</summary>
+public delegate void PacketObserver(ReadOnlySpan<byte> packet, DateTimeOffset time);
+
 /// <summary>Scanner settings.</summary>
 public sealed class HciScannerOptions
 {
@@ -56,6 +59,9 @@ public sealed class HciScanner : IDisposable
 
     /// <summary>True when the controller supports (and the scanner uses) the extended scan commands.</summary>
     public bool UsesExtended { get; private set; }
+
+    /// <summary>Called with each advertising packet before its reports are delivered (recording).</summary>
+    public PacketObserver? OnPacket { get; set; }
 
     /// <summary>Reports delivered.</summary>
     public long Reports { get; private set; }
@@ -113,6 +119,7 @@ public sealed class HciScanner : IDisposable
         _lastActivity = _time.GetTimestamp();
         _rung = 0;
         DateTimeOffset now = _time.GetUtcNow();
+        OnPacket?.Invoke(packet, now);
         for (int i = 0; i < count; i++)
         {
             sink.OnReport(_reports[i], packet, now);

@@ -22,7 +22,24 @@ internal static class BleCommands
         var parseHci = new Command("parse-hci", "Parse HCI LE advertising report events: one {\"reports\":[...]} or {\"error\":...} per input.") { hciHex };
         parseHci.SetAction(parse => Run(parse.GetValue(hciHex)!, (w, bytes) => BeaconJson.WriteReports(w, bytes)));
 
-        return new Command("ble", "Bluetooth LE beacon tools for captures and btmon output.") { decode, parseHci };
+        var file = new Argument<string>("file") { Description = "Capture to write (btsnoop, monitor format: one adapter per receiver)" };
+        var minutes = new Option<int>("--minutes") { Description = "Length of the capture in minutes", DefaultValueFactory = _ => 10 };
+        var simulate = new Command("simulate-capture", "Write a btsnoop capture of the simulated busy store (3 receivers, 4 store beacons, 6 shoppers, 300 other devices) for --ble-replay.") { file, minutes };
+        simulate.SetAction(parse =>
+        {
+            int m = parse.GetValue(minutes);
+            if (m is < 1 or > 24 * 60)
+            {
+                Console.Error.WriteLine("error: --minutes must be from 1 to 1440");
+                return ExitCodes.Usage;
+            }
+
+            using FileStream stream = File.Create(parse.GetValue(file)!);
+            new Simulation.SimulatedBeaconCapture().Write(stream, DateTimeOffset.UtcNow, TimeSpan.FromMinutes(m));
+            return ExitCodes.Ok;
+        });
+
+        return new Command("ble", "Bluetooth LE beacon tools for captures and btmon output.") { decode, parseHci, simulate };
     }
 
     private static int Run(string[] inputs, Action<Utf8JsonWriter, byte[]> write)

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Edge.Gateway.Beacons;
 using Edge.Gateway.Cloud;
 using Edge.Gateway.Configuration;
 using Edge.Gateway.Shelves;
@@ -12,6 +13,8 @@ internal static class RunCommand
     private static readonly Option<bool> Simulate = new("--simulate") { Description = "Run on the simulated store even if a GPIO chip is present (Simulation:Enabled). Without a GPIO chip the store is always simulated." };
     private static readonly Option<string> DataDir = new("--data-dir") { Description = "Directory for all state (Gateway:DataDir). Default: ./data" };
     private static readonly Option<string> Urls = new("--urls") { Description = "HTTP listen URLs, ';'-separated (Gateway:Urls). Default: http://0.0.0.0:8080" };
+    private static readonly Option<string> BleReplay = new("--ble-replay") { Description = "Replay a btsnoop capture (btmon -w) through the BLE path instead of scanning (Beacons:ReplayFile)" };
+    private static readonly Option<string> BleRecord = new("--ble-record") { Description = "Record what the BLE scanner sees to FILE.hciN, btsnoop monitor format (Beacons:RecordFile)" };
     private static readonly Option<double> ShopperRate = new("--sim-shopper-rate") { Description = "Simulated shopper pick/put actions per minute; 0 disables them (Simulation:ShopperRatePerMinute). Default: 6" };
 
     /// <summary>Adds the options to <paramref name="command"/> and makes it start the gateway.</summary>
@@ -21,8 +24,25 @@ internal static class RunCommand
         command.Options.Add(DataDir);
         command.Options.Add(Urls);
         command.Options.Add(ShopperRate);
+        command.Options.Add(BleReplay);
+        command.Options.Add(BleRecord);
         command.SetAction((parse, ct) => RunAsync(parse, ct));
         return command;
+    }
+
+    // The simulated store's beacons and receivers unless configured: they match `ble simulate-capture`.
+    private static BeaconOptions BeaconsFor(BeaconOptions configured, bool simulate)
+    {
+        if (!simulate || configured.StoreBeacons.Count > 0 || configured.Receivers.Count > 0)
+        {
+            return configured;
+        }
+
+        BeaconOptions simulated = Simulation.SimulatedBeaconCapture.Options();
+        simulated.ReplayFile = configured.ReplayFile;
+        simulated.RecordFile = configured.RecordFile;
+        simulated.ReplaySpeed = configured.ReplaySpeed;
+        return simulated;
     }
 
     private static async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
@@ -49,6 +69,16 @@ internal static class RunCommand
             overrides["Simulation:ShopperRatePerMinute"] = parse.GetValue(ShopperRate).ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
+        if (parse.GetResult(BleReplay) is not null)
+        {
+            overrides["Beacons:ReplayFile"] = parse.GetValue(BleReplay);
+        }
+
+        if (parse.GetResult(BleRecord) is not null)
+        {
+            overrides["Beacons:RecordFile"] = parse.GetValue(BleRecord);
+        }
+
         WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.AddInMemoryCollection(overrides);
 
@@ -73,6 +103,7 @@ internal static class RunCommand
         builder.Services.Configure<StoreOptions>(builder.Configuration.GetSection("Store"));
         builder.AddShelves(layout);
         builder.AddCloudSync(settings.Cloud, settings.Store.Id);
+        builder.AddBeacons(BeaconsFor(settings.Beacons, simulate));
         if (simulate)
         {
             builder.AddSimulation(layout);
@@ -85,6 +116,7 @@ internal static class RunCommand
         }
 
         app.MapShelfEndpoints();
+        app.MapBeaconEndpoints();
         if (simulate)
         {
             app.MapSimulationEndpoints();

@@ -5,7 +5,7 @@ using Edge.Gateway.Shelves;
 namespace Edge.Gateway.Configuration;
 
 /// <summary>The configuration sections the gateway needs before it can start, bound and validated together.</summary>
-public sealed record GatewayConfiguration(GatewayOptions Gateway, StoreOptions Store, SimulationOptions Simulation, DetectionOptions Detection, CloudOptions Cloud, List<ShelfOptions> Shelves)
+public sealed record GatewayConfiguration(GatewayOptions Gateway, StoreOptions Store, SimulationOptions Simulation, DetectionOptions Detection, CloudOptions Cloud, Beacons.BeaconOptions Beacons, List<ShelfOptions> Shelves)
 {
     /// <summary>Binds every section; on failure returns each problem naming its key.</summary>
     public static bool TryLoad(IConfiguration configuration, [NotNullWhen(true)] out GatewayConfiguration? settings, out List<string> problems)
@@ -18,6 +18,7 @@ public sealed record GatewayConfiguration(GatewayOptions Gateway, StoreOptions S
         DetectionOptions? detection = Bind<DetectionOptions>(configuration.GetSection("Detection"), problems);
         StoreOptions? store = Bind<StoreOptions>(configuration.GetSection("Store"), problems);
         CloudOptions? cloud = Bind<CloudOptions>(configuration.GetSection("Cloud"), problems);
+        Beacons.BeaconOptions? beacons = Bind<Beacons.BeaconOptions>(configuration.GetSection("Beacons"), problems);
 
         // Bound one by one: the binder silently skips a list element it cannot convert, and a shelf must never
         // vanish because of a typo.
@@ -32,13 +33,18 @@ public sealed record GatewayConfiguration(GatewayOptions Gateway, StoreOptions S
             }
         }
 
-        if (gateway is null || simulation is null || detection is null || store is null || cloud is null)
+        if (gateway is null || simulation is null || detection is null || store is null || cloud is null || beacons is null)
         {
             return false;
         }
 
         problems.AddRange(SettingsValidator.Validate(gateway, simulation, detection, shelves, paths));
         problems.AddRange(cloud.Problems());
+        problems.AddRange(beacons.Problems());
+        if (beacons.ReplayFile is { } replay && !File.Exists(replay))
+        {
+            problems.Add($"Beacons:ReplayFile '{replay}' does not exist");
+        }
         if (cloud.Mode != CloudMode.None)
         {
             // Both become MQTT topic levels.
@@ -53,7 +59,7 @@ public sealed record GatewayConfiguration(GatewayOptions Gateway, StoreOptions S
 
         if (problems.Count == 0)
         {
-            settings = new GatewayConfiguration(gateway, store, simulation, detection, cloud, shelves);
+            settings = new GatewayConfiguration(gateway, store, simulation, detection, cloud, beacons, shelves);
         }
 
         return settings is not null;
