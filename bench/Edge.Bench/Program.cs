@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Running;
 using Edge.Bench;
 
-// `latency`, `rss`, `outbox` and `drain` are measured harnesses; anything else goes to BenchmarkDotNet (e.g. --filter '*Pipeline*').
+// `latency`, `rss`, `outbox`, `drain` and `ble-replay` are measured harnesses; anything else goes to BenchmarkDotNet (e.g. --filter '*Pipeline*').
 switch (args.FirstOrDefault())
 {
     case "latency":
@@ -12,6 +12,9 @@ switch (args.FirstOrDefault())
         break;
     case "drain":
         await DrainHarness.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 100_000);
+        break;
+    case "ble-replay":
+        await BleReplayHarness.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 60);
         break;
     case "rss":
         RssHarness.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 60);

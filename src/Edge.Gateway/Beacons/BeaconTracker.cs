@@ -24,6 +24,7 @@ public sealed class BeaconTracker : IAdvertisingSink
     private readonly Dictionary<string, Subject> _subjects = new(StringComparer.Ordinal);
     private readonly Dictionary<ulong, string> _beaconByAddress = [];
     private readonly BeaconFrame[] _frames = new BeaconFrame[8];
+    private readonly Dictionary<ulong, string> _tokenNames = [];
     private DateOnly _saltDay;
     private byte[] _salt = [];
     private DateTimeOffset _now;
@@ -134,6 +135,7 @@ public sealed class BeaconTracker : IAdvertisingSink
     {
         string? beaconId = null;
         string? shopperIdentity = null;
+        string? shopperName = null;
         switch (f.Kind)
         {
             case BeaconKind.IBeacon:
@@ -144,8 +146,15 @@ public sealed class BeaconTracker : IAdvertisingSink
                 }
                 else if (uuid == _shopperUuid)
                 {
-                    // Major/minor carry the app's rotating token: the identity is the token, never the address.
-                    shopperIdentity = $"ib:{f.Major:x4}{f.Minor:x4}";
+                    // Major/minor carry the app's rotating token: the identity is the token, never the address. Names are
+                    // cached per token for the day, so a frequent advertiser costs no HMAC per report.
+                    RotateSalt(time);
+                    ulong token = ((ulong)f.Major << 16) | f.Minor;
+                    if (!_tokenNames.TryGetValue(token, out shopperName))
+                    {
+                        shopperName = Hash($"ib:{f.Major:x4}{f.Minor:x4}", time);
+                        _tokenNames[token] = shopperName;
+                    }
                 }
 
                 break;
@@ -177,9 +186,9 @@ public sealed class BeaconTracker : IAdvertisingSink
             return true;
         }
 
-        if (shopperIdentity is not null)
+        if (shopperName is not null || shopperIdentity is not null)
         {
-            string hashed = Hash(shopperIdentity, time);
+            string hashed = shopperName ?? Hash(shopperIdentity!, time);
             if (!_subjects.TryGetValue(hashed, out Subject? s))
             {
                 s = new Subject(hashed, isBeacon: false);
@@ -300,14 +309,19 @@ public sealed class BeaconTracker : IAdvertisingSink
     // linked across days without the gateway's secret.
     private string Hash(string identity, DateTimeOffset time)
     {
+        RotateSalt(time);
+        return "s-" + Convert.ToHexStringLower(HMACSHA256.HashData(_salt, Encoding.UTF8.GetBytes(identity)).AsSpan(0, 8));
+    }
+
+    private void RotateSalt(DateTimeOffset time)
+    {
         var day = DateOnly.FromDateTime(time.UtcDateTime);
         if (day != _saltDay || _salt.Length == 0)
         {
             _saltDay = day;
             _salt = HMACSHA256.HashData(_secret, Encoding.UTF8.GetBytes(day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)));
+            _tokenNames.Clear(); // yesterday's names must not survive midnight
         }
-
-        return "s-" + Convert.ToHexStringLower(HMACSHA256.HashData(_salt, Encoding.UTF8.GetBytes(identity)).AsSpan(0, 8));
     }
 
     private sealed class Subject(string id, bool isBeacon)
