@@ -83,8 +83,41 @@ public class SettingsValidatorTests
     [InlineData("Simulation:ShopperRatePerMinute", "-1", "Simulation:ShopperRatePerMinute must be from 0 to 600")]
     [InlineData("Gateway:Urls", "ftp://x", "Gateway:Urls has 'ftp://x', which is not an http:// or https:// URL")]
     [InlineData("Detection:ToleranceFraction", "0.7", "Detection:ToleranceFraction must be > 0 and < 0.5")]
-    public void OtherSections_AreValidatedToo(string key, string value, string expected)
+    [InlineData("Beacons:ExitMeters", "1", "Beacons:ExitMeters must be greater than Beacons:EnterMeters > 0")]
+    [InlineData("Beacons:ShopperUuid", "not-a-uuid", "Beacons:ShopperUuid must be a UUID like 8-4-4-4-12")]
+    [InlineData("Cloud:Mode", "Mqtt", null)]
+    [InlineData("Cloud:Mqtt:ProtocolVersion", "4", "Cloud:Mqtt:ProtocolVersion must be 3.1.1 or 5")]
+    public void OtherSections_AreValidatedToo(string key, string value, string? expected)
     {
-        Assert.Equal(expected, Assert.Single(Load(new Dictionary<string, string?> { [key] = value })));
+        var settings = new Dictionary<string, string?> { [key] = value };
+        if (key.StartsWith("Cloud:Mqtt", StringComparison.Ordinal))
+        {
+            settings["Cloud:Mode"] = "Mqtt";
+        }
+
+        List<string> problems = Load(settings);
+        if (expected is null)
+        {
+            Assert.Empty(problems);
+        }
+        else
+        {
+            Assert.Equal(expected, Assert.Single(problems));
+        }
+    }
+
+    [Fact]
+    public void IotHubWithAKeyThatIsNotBase64_IsRefused_WithoutEchoingTheKey()
+    {
+        List<string> problems = Load(new Dictionary<string, string?>
+        {
+            ["Cloud:Mode"] = "IotHub",
+            ["Cloud:IotHub:HostName"] = "h.azure-devices.net",
+            ["Cloud:IotHub:DeviceId"] = "d",
+            ["Cloud:IotHub:DeviceKey"] = "s3cr3t-not-base64",
+        });
+
+        Assert.Equal("Cloud:IotHub:DeviceKey is not valid base64", Assert.Single(problems));
+        Assert.DoesNotContain("s3cr3t", string.Join("\n", problems), StringComparison.Ordinal);
     }
 }
