@@ -17,7 +17,7 @@ namespace Edge.Cloud.IotHub;
 /// every connect, reported-property PATCH, desired-property notifications and direct methods. It keeps to the hub's
 /// rules: QoS 0/1 only, no retain, four subscriptions, 256 KB per message.
 /// </summary>
-public sealed class IotHubTransport : ICloudTransport, IAsyncDisposable
+public sealed class IotHubTransport : LinkedTransport
 {
     /// <summary>The hub's limit for one device-to-cloud message, body and properties together.</summary>
     public const int MaxMessageBytes = 256 * 1024;
@@ -26,8 +26,6 @@ public sealed class IotHubTransport : ICloudTransport, IAsyncDisposable
     private readonly IotHubOptions _options;
     private readonly string _assignmentFile;
     private readonly TimeProvider _time;
-    private readonly MqttLink _link;
-    private readonly InboundQueue _inbound;
     private readonly ConcurrentDictionary<string, TaskCompletionSource<(int Status, long? Version, byte[] Body)>> _pending = new();
     private int _rid;
     private string _host = "";
@@ -35,6 +33,7 @@ public sealed class IotHubTransport : ICloudTransport, IAsyncDisposable
 
     /// <summary>Creates the transport; the DPS assignment (if DPS is used) is cached in <paramref name="assignmentFile"/>.</summary>
     public IotHubTransport(IotHubOptions options, string assignmentFile, Backoff? backoff = null, TimeProvider? time = null)
+        : base(backoff, time)
     {
         _options = options ?? throw new ArgumentNullException(nameof(options));
         if (options.Problem() is { } problem)
@@ -44,21 +43,7 @@ public sealed class IotHubTransport : ICloudTransport, IAsyncDisposable
 
         _assignmentFile = assignmentFile;
         _time = time ?? TimeProvider.System;
-        _link = new MqttLink(PlanAsync, OnConnectedAsync, backoff ?? new Backoff(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(2)), _time);
-        _inbound = new InboundQueue(OnMessageAsync);
-        _link.MessageReceived += _inbound.Enqueue;
-        _link.Connected += () => ConnectionChanged?.Invoke(true, null);
-        _link.ConnectionLost += OnConnectionLost;
     }
-
-    /// <inheritdoc />
-    public event Func<CloudInbound, Task>? Inbound;
-
-    /// <inheritdoc />
-    public event Action<bool, string?>? ConnectionChanged;
-
-    /// <summary>The underlying link.</summary>
-    public MqttLink Link => _link;
 
     /// <summary>Device id in use (assigned by DPS or configured).</summary>
     public string DeviceId => _deviceId;
@@ -69,33 +54,12 @@ public sealed class IotHubTransport : ICloudTransport, IAsyncDisposable
     /// <summary>Times the DPS assignment was requested (cached assignments do not count).</summary>
     public int Provisionings { get; private set; }
 
-    /// <inheritdoc />
-    public bool IsConnected => _link.IsConnected;
-
-    /// <inheritdoc />
-    public int ConnectAttempts => _link.ConnectAttempts;
-
-    /// <inheritdoc />
-    public string? LastError => _link.LastError;
-
     /// <summary>Creates the transport for the gateway, caching a DPS assignment beside the database.</summary>
     public static IotHubTransport Create(IotHubOptions options, string dataDir, TimeProvider? time = null) =>
         new(options, Path.Combine(dataDir, "dps-assignment.json"), time: time);
 
     /// <inheritdoc />
-    public Task WaitConnectedAsync(CancellationToken cancellationToken) => _link.WaitConnectedAsync(cancellationToken);
-
-    /// <inheritdoc />
-    public async Task RunAsync(CancellationToken cancellationToken)
-    {
-        Task dispatch = _inbound.RunAsync(cancellationToken);
-        await _link.RunAsync(cancellationToken);
-        _inbound.Complete();
-        await dispatch;
-    }
-
-    /// <inheritdoc />
-    public Task SendAsync(OutboxMessage message, CancellationToken cancellationToken)
+    public override Task SendAsync(OutboxMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
         string topic = IotHubTopics.Telemetry(_deviceId, [
@@ -113,11 +77,11 @@ public sealed class IotHubTransport : ICloudTransport, IAsyncDisposable
             throw new ArgumentException($"message {message.MessageId} is {body.Length + topic.Length} bytes; IoT Hub accepts {MaxMessageBytes}");
         }
 
-        return _link.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(body).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build(), cancellationToken);
+        return Link.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(body).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build(), cancellationToken);
     }
 
     /// <inheritdoc />
-    public async Task ReportAsync(byte[] reportedJson, CancellationToken cancellationToken)
+    public override async Task ReportAsync(byte[] reportedJson, CancellationToken cancellationToken)
     {
         (int status, _, _) = await RequestAsync(IotHubTopics.TwinPatchReported, reportedJson, cancellationToken);
         if (status is not (200 or 204))
@@ -125,9 +89,6 @@ public sealed class IotHubTransport : ICloudTransport, IAsyncDisposable
             throw new CloudUnavailableException($"reported properties not accepted: {status}");
         }
     }
-
-    /// <inheritdoc />
-    public ValueTask DisposeAsync() => _link.DisposeAsync();
 
     /// <summary>Reads the full twin; retries 429 and 5xx with backoff. Returns its <c>desired</c> section.</summary>
     public async Task<byte[]> GetDesiredAsync(CancellationToken cancellationToken)
@@ -152,7 +113,8 @@ public sealed class IotHubTransport : ICloudTransport, IAsyncDisposable
         }
     }
 
-    private async Task<MqttConnectPlan> PlanAsync(CancellationToken cancellationToken)
+    /// <inheritdoc />
+    protected override async Task<MqttConnectPlan> PlanAsync(CancellationToken cancellationToken)
     {
         string? key = _options.DeviceKey;
         if (_options.UsesDps)
@@ -205,7 +167,8 @@ public sealed class IotHubTransport : ICloudTransport, IAsyncDisposable
         return new MqttConnectPlan(b.Build(), renew);
     }
 
-    private async Task OnConnectedAsync(IMqttClient client, CancellationToken cancellationToken)
+    /// <inheritdoc />
+    protected override async Task OnConnectedAsync(IMqttClient client, CancellationToken cancellationToken)
     {
         // Four subscriptions; the hub allows five and disconnects on more.
         await client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder()
@@ -225,10 +188,7 @@ public sealed class IotHubTransport : ICloudTransport, IAsyncDisposable
         try
         {
             byte[] desired = await GetDesiredAsync(cancellationToken);
-            if (Inbound is { } handler)
-            {
-                await handler(new CloudInbound(InboundKind.DesiredConfig, "twin", desired, null, (_, _) => Task.CompletedTask));
-            }
+            await RaiseInboundAsync(new CloudInbound(InboundKind.DesiredConfig, "twin", desired, null, (_, _) => Task.CompletedTask));
         }
         catch (Exception ex) when (ex is CloudUnavailableException or OperationCanceledException or TimeoutException or JsonException)
         {
@@ -236,7 +196,8 @@ public sealed class IotHubTransport : ICloudTransport, IAsyncDisposable
         }
     }
 
-    private void OnConnectionLost(string reason)
+    /// <inheritdoc />
+    protected override void OnConnectionLost(string reason)
     {
         // A hub that refuses the credentials of a cached DPS assignment may have moved the device: provision again.
         if (_options.UsesDps && (reason.Contains("NotAuthorized", StringComparison.Ordinal) || reason.Contains("BadUserNameOrPassword", StringComparison.Ordinal)))
@@ -251,8 +212,6 @@ public sealed class IotHubTransport : ICloudTransport, IAsyncDisposable
                 waiter.TrySetException(new CloudUnavailableException("connection lost"));
             }
         }
-
-        ConnectionChanged?.Invoke(false, reason);
     }
 
     private async Task<(int Status, long? Version, byte[] Body)> RequestAsync(Func<string, string> topic, byte[] body, CancellationToken cancellationToken)
@@ -262,7 +221,7 @@ public sealed class IotHubTransport : ICloudTransport, IAsyncDisposable
         _pending[rid] = waiter;
         try
         {
-            await _link.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic(rid)).WithPayload(body).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtMostOnce).Build(), cancellationToken);
+            await Link.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic(rid)).WithPayload(body).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtMostOnce).Build(), cancellationToken);
             return await waiter.Task.WaitAsync(RequestTimeout, _time, cancellationToken);
         }
         finally
@@ -271,7 +230,8 @@ public sealed class IotHubTransport : ICloudTransport, IAsyncDisposable
         }
     }
 
-    private async Task OnMessageAsync(MqttApplicationMessage message)
+    /// <inheritdoc />
+    protected override async Task HandleAsync(MqttApplicationMessage message)
     {
         string topic = message.Topic;
         byte[] payload = System.Buffers.BuffersExtensions.ToArray(message.Payload);
@@ -285,19 +245,14 @@ public sealed class IotHubTransport : ICloudTransport, IAsyncDisposable
             return;
         }
 
-        if (Inbound is not { } handler)
-        {
-            return;
-        }
-
         if (IotHubTopics.ParseDesiredPatch(topic) is not null)
         {
-            await handler(new CloudInbound(InboundKind.DesiredConfig, "twin", payload, null, (_, _) => Task.CompletedTask));
+            await RaiseInboundAsync(new CloudInbound(InboundKind.DesiredConfig, "twin", payload, null, (_, _) => Task.CompletedTask));
         }
         else if (IotHubTopics.ParseMethod(topic) is { } method)
         {
-            await handler(new CloudInbound(InboundKind.Command, method.Name, payload, method.Rid, (reply, ct) =>
-                _link.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(IotHubTopics.MethodResponse(reply.Status, method.Rid)).WithPayload(reply.Body).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtMostOnce).Build(), ct)));
+            await RaiseInboundAsync(new CloudInbound(InboundKind.Command, method.Name, payload, method.Rid, (reply, ct) =>
+                Link.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(IotHubTopics.MethodResponse(reply.Status, method.Rid)).WithPayload(reply.Body).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtMostOnce).Build(), ct)));
         }
         else if (IotHubTopics.ParseCloudToDevice(topic, _deviceId) is { } bag)
         {
@@ -311,7 +266,7 @@ public sealed class IotHubTransport : ICloudTransport, IAsyncDisposable
                 return;
             }
 
-            await handler(new CloudInbound(kind == "command" ? InboundKind.Command : InboundKind.StoreData, name, payload, correlation, (reply, ct) => ReplyAsTelemetryAsync(correlation, reply, ct)));
+            await RaiseInboundAsync(new CloudInbound(kind == "command" ? InboundKind.Command : InboundKind.StoreData, name, payload, correlation, (reply, ct) => ReplyAsTelemetryAsync(correlation, reply, ct)));
         }
     }
 
@@ -324,7 +279,7 @@ public sealed class IotHubTransport : ICloudTransport, IAsyncDisposable
             new("type", "CommandReply"),
             new("status", reply.Status.ToString(CultureInfo.InvariantCulture)),
         ]);
-        return _link.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(reply.Body).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build(), cancellationToken);
+        return Link.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(reply.Body).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build(), cancellationToken);
     }
 
     private DpsAssignment? LoadAssignment()

@@ -9,7 +9,7 @@ using MQTTnet.Protocol;
 namespace Edge.Cloud.Mqtt;
 
 /// <summary>The cloud over a plain MQTT broker, with the topic scheme of <see cref="MqttTopics"/>.</summary>
-public sealed class MqttTransport : ICloudTransport, IAsyncDisposable
+public sealed class MqttTransport : LinkedTransport
 {
     private static readonly byte[] Offline = Encoding.UTF8.GetBytes("{\"state\":\"offline\"}");
     private static readonly byte[] Online = Encoding.UTF8.GetBytes("{\"state\":\"online\"}");
@@ -17,12 +17,11 @@ public sealed class MqttTransport : ICloudTransport, IAsyncDisposable
     private readonly MqttOptions _options;
     private readonly MqttTopics _topics;
     private readonly string _clientId;
-    private readonly MqttLink _link;
     private readonly bool _v5;
-    private readonly InboundQueue _inbound;
 
     /// <summary>Creates the transport; <see cref="RunAsync"/> connects.</summary>
     public MqttTransport(MqttOptions options, string storeId, string gatewayId, Backoff? backoff = null, TimeProvider? time = null)
+        : base(backoff, time)
     {
         _options = options ?? throw new ArgumentNullException(nameof(options));
         if (options.Problem() is { } problem)
@@ -33,48 +32,13 @@ public sealed class MqttTransport : ICloudTransport, IAsyncDisposable
         _topics = new MqttTopics(storeId, gatewayId);
         _clientId = string.IsNullOrWhiteSpace(options.ClientId) ? $"{storeId}-{gatewayId}" : options.ClientId;
         _v5 = options.ProtocolVersion == "5";
-        _link = new MqttLink(PlanAsync, OnConnectedAsync, backoff ?? new Backoff(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(2)), time, OnClosingAsync);
-        _inbound = new InboundQueue(OnMessageAsync);
-        _link.MessageReceived += _inbound.Enqueue;
-        _link.Connected += () => ConnectionChanged?.Invoke(true, null);
-        _link.ConnectionLost += reason => ConnectionChanged?.Invoke(false, reason);
     }
-
-    /// <inheritdoc />
-    public event Func<CloudInbound, Task>? Inbound;
-
-    /// <inheritdoc />
-    public event Action<bool, string?>? ConnectionChanged;
-
-    /// <inheritdoc />
-    public string? LastError => _link.LastError;
-
-    /// <summary>The underlying link (connection counters, errors).</summary>
-    public MqttLink Link => _link;
 
     /// <summary>The topic scheme in use.</summary>
     public MqttTopics Topics => _topics;
 
     /// <inheritdoc />
-    public bool IsConnected => _link.IsConnected;
-
-    /// <inheritdoc />
-    public int ConnectAttempts => _link.ConnectAttempts;
-
-    /// <inheritdoc />
-    public Task WaitConnectedAsync(CancellationToken cancellationToken) => _link.WaitConnectedAsync(cancellationToken);
-
-    /// <inheritdoc />
-    public async Task RunAsync(CancellationToken cancellationToken)
-    {
-        Task dispatch = _inbound.RunAsync(cancellationToken);
-        await _link.RunAsync(cancellationToken);
-        _inbound.Complete();
-        await dispatch;
-    }
-
-    /// <inheritdoc />
-    public Task SendAsync(OutboxMessage message, CancellationToken cancellationToken)
+    public override Task SendAsync(OutboxMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
         MqttApplicationMessageBuilder b = new MqttApplicationMessageBuilder()
@@ -87,12 +51,12 @@ public sealed class MqttTransport : ICloudTransport, IAsyncDisposable
             b.WithContentType("application/json");
         }
 
-        return _link.PublishAsync(b.Build(), cancellationToken);
+        return Link.PublishAsync(b.Build(), cancellationToken);
     }
 
     /// <inheritdoc />
-    public Task ReportAsync(byte[] reportedJson, CancellationToken cancellationToken) =>
-        _link.PublishAsync(new MqttApplicationMessageBuilder()
+    public override Task ReportAsync(byte[] reportedJson, CancellationToken cancellationToken) =>
+        Link.PublishAsync(new MqttApplicationMessageBuilder()
             .WithTopic(_topics.ConfigReported)
             .WithPayload(reportedJson)
             .WithRetainFlag()
@@ -100,9 +64,7 @@ public sealed class MqttTransport : ICloudTransport, IAsyncDisposable
             .Build(), cancellationToken);
 
     /// <inheritdoc />
-    public ValueTask DisposeAsync() => _link.DisposeAsync();
-
-    private Task<MqttConnectPlan> PlanAsync(CancellationToken cancellationToken)
+    protected override Task<MqttConnectPlan> PlanAsync(CancellationToken cancellationToken)
     {
         int port = _options.Port != 0 ? _options.Port : _options.UseTls ? 8883 : 1883;
         MqttClientOptionsBuilder b = new MqttClientOptionsBuilder()
@@ -135,7 +97,8 @@ public sealed class MqttTransport : ICloudTransport, IAsyncDisposable
     }
 
     // A clean DISCONNECT suppresses the will, so say goodbye explicitly.
-    private async Task OnClosingAsync(IMqttClient client, CancellationToken cancellationToken) =>
+    /// <inheritdoc />
+    protected override async Task OnClosingAsync(IMqttClient client, CancellationToken cancellationToken) =>
         await client.PublishAsync(new MqttApplicationMessageBuilder()
             .WithTopic(_topics.Status)
             .WithPayload(Offline)
@@ -143,7 +106,8 @@ public sealed class MqttTransport : ICloudTransport, IAsyncDisposable
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
             .Build(), cancellationToken);
 
-    private async Task OnConnectedAsync(IMqttClient client, CancellationToken cancellationToken)
+    /// <inheritdoc />
+    protected override async Task OnConnectedAsync(IMqttClient client, CancellationToken cancellationToken)
     {
         // Subscribe on every connect: a clean session forgets subscriptions, and a persistent one may have expired.
         MqttClientSubscribeOptionsBuilder subscribe = new MqttClientFactory().CreateSubscribeOptionsBuilder();
@@ -161,9 +125,10 @@ public sealed class MqttTransport : ICloudTransport, IAsyncDisposable
             .Build(), cancellationToken);
     }
 
-    private async Task OnMessageAsync(MqttApplicationMessage message)
+    /// <inheritdoc />
+    protected override async Task HandleAsync(MqttApplicationMessage message)
     {
-        if (_topics.Classify(message.Topic) is not { } what || Inbound is null)
+        if (_topics.Classify(message.Topic) is not { } what)
         {
             return;
         }
@@ -171,7 +136,7 @@ public sealed class MqttTransport : ICloudTransport, IAsyncDisposable
         byte[] payload = System.Buffers.BuffersExtensions.ToArray(message.Payload);
         string? correlationId = message.CorrelationData is { Length: > 0 } data ? Encoding.UTF8.GetString(data) : CorrelationIdOf(payload);
         var inbound = new CloudInbound(what.Kind, what.Name, payload, correlationId, (reply, ct) => ReplyAsync(correlationId, reply, ct));
-        await Inbound(inbound);
+        await RaiseInboundAsync(inbound);
     }
 
     private Task ReplyAsync(string? correlationId, CloudReply reply, CancellationToken cancellationToken)
@@ -197,7 +162,7 @@ public sealed class MqttTransport : ICloudTransport, IAsyncDisposable
             b.WithCorrelationData(Encoding.UTF8.GetBytes(correlationId));
         }
 
-        return _link.PublishAsync(b.Build(), cancellationToken);
+        return Link.PublishAsync(b.Build(), cancellationToken);
     }
 
     // Commands carry their correlation id in the JSON body ("correlationId"), since MQTT 3.1.1 has no properties.
