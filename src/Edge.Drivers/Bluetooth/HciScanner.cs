@@ -84,6 +84,20 @@ public sealed class HciScanner : IDisposable
         _lastActivity = _time.GetTimestamp();
     }
 
+    /// <summary>Closes the channel and opens and configures a new one (the adapter was reset or re-plugged); counted as a reopen.</summary>
+    /// <exception cref="BluetoothUnavailableException">The adapter is still gone.</exception>
+    public void Reopen()
+    {
+        (int restarts, int resets, int reopens) = Recoveries;
+        Recoveries = (restarts, resets, reopens + 1);
+        _channel?.Dispose();
+        _channel = null;
+        _channel = _open();
+        Configure();
+        _lastActivity = _time.GetTimestamp();
+        _rung = 0;
+    }
+
     /// <summary>
     /// Reads what arrives within <paramref name="wait"/> and hands reports to the sink; climbs the recovery ladder when
     /// nothing has arrived for <see cref="HciScannerOptions.NoReportsAfter"/>. Returns the number of reports delivered.

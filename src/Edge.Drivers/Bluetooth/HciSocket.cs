@@ -51,12 +51,7 @@ public sealed partial class HciSocket : IHciChannel
         if (fd < 0)
         {
             int errno = Marshal.GetLastPInvokeError();
-            throw new BluetoothUnavailableException(errno switch
-            {
-                97 => "no Bluetooth: this kernel has no AF_BLUETOOTH, or the gateway is not in the host network namespace (run the container with network_mode: host)",
-                1 or 13 => "not permitted to open a raw HCI socket: grant CAP_NET_RAW (systemd AmbientCapabilities, or cap_add: NET_RAW)",
-                _ => $"cannot open an HCI socket (errno {errno})",
-            }, errno);
+            throw new BluetoothUnavailableException(Explain(HciStage.Open, errno, deviceId), errno);
         }
 
         var address = new SockaddrHci { Family = AfBluetooth, Device = (ushort)deviceId, Channel = 0 };
@@ -64,12 +59,7 @@ public sealed partial class HciSocket : IHciChannel
         {
             int errno = Marshal.GetLastPInvokeError();
             _ = close(fd); // best effort on the error path
-            throw new BluetoothUnavailableException(errno switch
-            {
-                19 => $"adapter hci{deviceId} not found (no such device)",
-                1 or 13 => "not permitted to bind the HCI socket: grant CAP_NET_RAW",
-                _ => $"cannot bind hci{deviceId} (errno {errno})",
-            }, errno);
+            throw new BluetoothUnavailableException(Explain(HciStage.Bind, errno, deviceId), errno);
         }
 
         // Events only: Command Complete 0x0E, Command Status 0x0F, LE Meta 0x3E. Without CAP_NET_RAW the kernel silently
@@ -85,6 +75,34 @@ public sealed partial class HciSocket : IHciChannel
         return new HciSocket(fd);
     }
 
+    /// <summary>Where a socket call failed.</summary>
+    public enum HciStage
+    {
+        /// <summary>socket().</summary>
+        Open,
+
+        /// <summary>bind() to the adapter.</summary>
+        Bind,
+
+        /// <summary>write() of a command.</summary>
+        Write,
+
+        /// <summary>read() of an event.</summary>
+        Read,
+    }
+
+    /// <summary>What an errno means at a stage, in words a technician can act on.</summary>
+    public static string Explain(HciStage stage, int errno, int deviceId) => (stage, errno) switch
+    {
+        (HciStage.Open, 97) => "no Bluetooth: this kernel has no AF_BLUETOOTH, or the gateway is not in the host network namespace (run the container with network_mode: host)",
+        (HciStage.Open or HciStage.Bind, 1 or 13) => "not permitted to use a raw HCI socket: grant CAP_NET_RAW (systemd AmbientCapabilities, or cap_add: NET_RAW)",
+        (HciStage.Bind, 19) => $"adapter hci{deviceId} not found (no such device)",
+        (HciStage.Write, 100) => "the adapter is down (ENETDOWN): power it on (bluetoothctl power on)",
+        (HciStage.Write, 1) => "LE commands need CAP_NET_RAW (EPERM)",
+        (HciStage.Write or HciStage.Read, 19) => "the adapter was removed (ENODEV)",
+        _ => $"HCI {stage.ToString().ToLowerInvariant()} failed (errno {errno})",
+    };
+
     /// <inheritdoc />
     public unsafe void Write(ReadOnlySpan<byte> packet)
     {
@@ -93,13 +111,7 @@ public sealed partial class HciSocket : IHciChannel
             if (write(_fd, p, packet.Length) < 0)
             {
                 int errno = Marshal.GetLastPInvokeError();
-                throw new BluetoothUnavailableException(errno switch
-                {
-                    100 => "the adapter is down (ENETDOWN): power it on (bluetoothctl power on)",
-                    1 => "LE commands need CAP_NET_RAW (EPERM)",
-                    19 => "the adapter was removed (ENODEV)",
-                    _ => $"HCI write failed (errno {errno})",
-                }, errno);
+                throw new BluetoothUnavailableException(Explain(HciStage.Write, errno, -1), errno);
             }
         }
     }
@@ -120,7 +132,7 @@ public sealed partial class HciSocket : IHciChannel
             if (n < 0)
             {
                 int errno = Marshal.GetLastPInvokeError();
-                throw new BluetoothUnavailableException(errno == 19 ? "the adapter was removed (ENODEV)" : $"HCI read failed (errno {errno})", errno);
+                throw new BluetoothUnavailableException(Explain(HciStage.Read, errno, -1), errno);
             }
 
             return (int)n;

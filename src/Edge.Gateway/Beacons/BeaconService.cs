@@ -104,10 +104,23 @@ public sealed class BeaconService : BackgroundService
                 {
                     scanner.Pump(sink, TimeSpan.FromMilliseconds(500));
                 }
-                catch (BluetoothUnavailableException ex)
+                catch (Exception ex) when (ex is BluetoothUnavailableException or HciCommandException or InvalidOperationException)
                 {
+                    // Adapter reset or removed: wait, then reopen; repeat until it is back or the gateway stops.
                     BeaconLog.Problem(_logger, receiver.Adapter, ex.Message);
-                    stoppingToken.WaitHandle.WaitOne(TimeSpan.FromSeconds(5));
+                    if (stoppingToken.WaitHandle.WaitOne(TimeSpan.FromSeconds(5)))
+                    {
+                        break;
+                    }
+
+                    try
+                    {
+                        scanner.Reopen();
+                    }
+                    catch (Exception again) when (again is BluetoothUnavailableException or HciCommandException)
+                    {
+                        BeaconLog.Problem(_logger, receiver.Adapter, again.Message);
+                    }
                 }
 
                 if (scanner.LastProblem is { } problem && problem != lastProblem)

@@ -137,6 +137,40 @@ public class HciScannerTests
     }
 
     [Fact]
+    public void AdapterRemoved_ReadFails_ThenReopenConfiguresANewChannel()
+    {
+        var opened = new List<RemovableController>();
+        using var scanner = new HciScanner(() => { var c = new RemovableController(); opened.Add(c); return c; });
+        scanner.Start();
+        opened[0].Removed = true;
+
+        var ex = Assert.Throws<BluetoothUnavailableException>(() => scanner.Pump(new Sink(), TimeSpan.Zero));
+        scanner.Reopen();
+
+        Assert.Contains("removed", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(2, opened.Count);
+        Assert.True(opened[0].Disposed);
+        Assert.Equal((0, 0, 1), scanner.Recoveries);
+        Assert.Equal(4, opened[1].Inner.Commands.Count); // configured again from scratch
+    }
+
+    private sealed class RemovableController : IHciChannel
+    {
+        public FakeController Inner { get; } = new(extended: false);
+
+        public bool Removed { get; set; }
+
+        public bool Disposed => Inner.Disposed;
+
+        public void Write(ReadOnlySpan<byte> packet) => Inner.Write(packet);
+
+        public int Read(Span<byte> buffer, TimeSpan timeout) =>
+            Removed ? throw new BluetoothUnavailableException(HciSocket.Explain(HciSocket.HciStage.Read, 19, 0), 19) : Inner.Read(buffer, timeout);
+
+        public void Dispose() => Inner.Dispose();
+    }
+
+    [Fact]
     public void RealSocket_OnAMachineWithoutBluetooth_FailsWithAClearReason()
     {
         // This machine has no Bluetooth adapter (and no AF_BLUETOOTH); the real P/Invoke path must say so, not crash.
@@ -144,5 +178,23 @@ public class HciScannerTests
 
         Assert.True(ex.Message.StartsWith("no Bluetooth", StringComparison.Ordinal) || ex.Message.Contains("hci0 not found", StringComparison.Ordinal) || ex.Message.Contains("CAP_NET_RAW", StringComparison.Ordinal), ex.Message);
         Assert.Contains(ex.Errno, new[] { 97, 19, 1, 13 });
+    }
+}
+
+public class HciSocketMessagesTests
+{
+    [Theory]
+    [InlineData(HciSocket.HciStage.Open, 97, "no Bluetooth")]
+    [InlineData(HciSocket.HciStage.Open, 97, "host network namespace")]
+    [InlineData(HciSocket.HciStage.Open, 1, "CAP_NET_RAW")]
+    [InlineData(HciSocket.HciStage.Bind, 13, "CAP_NET_RAW")]
+    [InlineData(HciSocket.HciStage.Bind, 19, "adapter hci3 not found")]
+    [InlineData(HciSocket.HciStage.Write, 100, "adapter is down")]
+    [InlineData(HciSocket.HciStage.Write, 1, "LE commands need CAP_NET_RAW")]
+    [InlineData(HciSocket.HciStage.Read, 19, "adapter was removed")]
+    [InlineData(HciSocket.HciStage.Read, 5, "HCI read failed (errno 5)")]
+    public void EveryFailure_IsExplainedInWordsATechnicianCanActOn(HciSocket.HciStage stage, int errno, string expected)
+    {
+        Assert.Contains(expected, HciSocket.Explain(stage, errno, 3), StringComparison.Ordinal);
     }
 }
