@@ -209,6 +209,43 @@ public sealed class MqttTransportTests : IAsyncDisposable
         Assert.Equal([(InboundKind.Command, "tare"), (InboundKind.StoreData, "promotions"), (InboundKind.DesiredConfig, "config")], inbound.Select(m => (m.Kind, m.Name)));
     }
 
+    [Fact]
+    public async Task Mqtt5_EventsCarryTheContentType_AndRepliesTheCorrelationData()
+    {
+        var seen = new System.Collections.Concurrent.ConcurrentQueue<MQTTnet.MqttApplicationMessage>();
+        MQTTnet.Formatter.MqttProtocolVersion? version = null;
+        await using InProcessBroker broker = await InProcessBroker.StartAsync(s =>
+        {
+            s.ValidatingConnectionAsync += e =>
+            {
+                version ??= e.ProtocolVersion;
+                return Task.CompletedTask;
+            };
+            s.InterceptingPublishAsync += e =>
+            {
+                seen.Enqueue(e.ApplicationMessage);
+                return Task.CompletedTask;
+            };
+        });
+        var transport = new MqttTransport(new MqttOptions { Host = "127.0.0.1", Port = broker.Port, ProtocolVersion = "5" }, "s1", "g1", new Backoff(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1)));
+        transport.Inbound += m => m.Reply(new CloudReply(200, "{}"u8.ToArray()), CancellationToken.None);
+        _running.Add(transport.RunAsync(_stop.Token));
+        using var pump = new OutboxPump(_outbox, transport, new PumpOptions { RatePerSecond = 0 });
+        _running.Add(pump.RunAsync(_stop.Token));
+        await transport.WaitConnectedAsync(CancellationToken.None).WaitAsync(Deadline);
+        await EnqueueAsync(shelf: 3, alerts: 0);
+        await using Subscriber cloud = await Subscriber.ConnectAsync(broker.Port, "retail/s1/g1/replies");
+
+        await cloud.PublishAsync("retail/s1/g1/commands/resync", "{\"correlationId\":\"v5-1\"}");
+        await WaitUntil(() => _outbox.AckedSeq("shelf") == 3 && seen.Any(m => m.Topic == "retail/s1/g1/replies"), "acks and the reply");
+
+        Assert.Equal(MQTTnet.Formatter.MqttProtocolVersion.V500, version);
+        Assert.All(seen.Where(m => m.Topic.Contains("/events/", StringComparison.Ordinal)), m => Assert.Equal("application/json", m.ContentType));
+        MQTTnet.MqttApplicationMessage reply = seen.First(m => m.Topic == "retail/s1/g1/replies");
+        Assert.Equal("v5-1", Encoding.UTF8.GetString(reply.CorrelationData));
+        await transport.DisposeAsync();
+    }
+
     [Theory]
     [InlineData("a/b")]
     [InlineData("+")]
