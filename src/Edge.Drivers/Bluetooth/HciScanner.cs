@@ -23,6 +23,12 @@ public sealed class HciScannerOptions
 
     /// <summary>No report for this long climbs one rung of the recovery ladder.</summary>
     public TimeSpan NoReportsAfter { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Let the ladder send HCI_Reset. Off by default: on a controller the kernel and bluetoothd manage, a reset
+    /// throws away their configuration; only allow it where the gateway owns the adapter.
+    /// </summary>
+    public bool AllowReset { get; set; }
 }
 
 /// <summary>
@@ -168,6 +174,11 @@ public sealed class HciScanner : IDisposable
     {
         _lastActivity = _time.GetTimestamp();
         _rung++;
+        if (_rung == 2 && !_options.AllowReset)
+        {
+            _rung = 3;
+        }
+
         LastProblem = $"no advertising reports for {_options.NoReportsAfter.TotalSeconds:F0} s: no beacons in range, the kernel stopped the scan, or CAP_NET_RAW is missing (the kernel then drops LE events silently)";
         (int restarts, int resets, int reopens) = Recoveries;
         try

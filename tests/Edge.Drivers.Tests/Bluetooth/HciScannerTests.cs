@@ -118,7 +118,7 @@ public class HciScannerTests
     {
         var time = new FakeTimeProvider();
         var opened = new List<FakeController>();
-        using var scanner = new HciScanner(() => { var c = new FakeController(extended: false); opened.Add(c); return c; }, new HciScannerOptions { NoReportsAfter = TimeSpan.FromSeconds(30) }, time);
+        using var scanner = new HciScanner(() => { var c = new FakeController(extended: false); opened.Add(c); return c; }, new HciScannerOptions { NoReportsAfter = TimeSpan.FromSeconds(30), AllowReset = true }, time);
         scanner.Start();
         var sink = new Sink();
 
@@ -134,6 +134,24 @@ public class HciScannerTests
         Assert.Equal(2, opened.Count);                                 // reopened
         Assert.True(opened[0].Disposed);
         Assert.Contains("CAP_NET_RAW", scanner.LastProblem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ByDefault_TheLadderNeverResetsAKernelManagedController()
+    {
+        var time = new FakeTimeProvider();
+        var opened = new List<FakeController>();
+        using var scanner = new HciScanner(() => { var c = new FakeController(extended: true); opened.Add(c); return c; }, new HciScannerOptions { NoReportsAfter = TimeSpan.FromSeconds(30) }, time);
+        scanner.Start();
+
+        for (int rung = 0; rung < 2; rung++)
+        {
+            time.Advance(TimeSpan.FromSeconds(30));
+            scanner.Pump(new Sink(), TimeSpan.Zero);
+        }
+
+        Assert.Equal((1, 0, 1), scanner.Recoveries);
+        Assert.DoesNotContain(opened.SelectMany(c => c.Commands), c => c.StartsWith("01030c", StringComparison.Ordinal));
     }
 
     [Fact]
