@@ -188,7 +188,8 @@ public sealed partial class DurableOutbox
     // waiting to be sent (never in flight): first superseded state, then the oldest telemetry, alerts, stock.
     private void EnforceBudget(long incomingBytes, List<Meta> incoming)
     {
-        if (_bytes + incomingBytes <= _options.MaxBytes)
+        bool Over() => _bytes + incomingBytes > _options.MaxBytes || _pending.Count + incoming.Count > _options.MaxMessages;
+        if (!Over())
         {
             return;
         }
@@ -220,7 +221,7 @@ public sealed partial class DurableOutbox
         foreach (MessageClass victim in (MessageClass[])[MessageClass.Telemetry, MessageClass.Alert, MessageClass.Stock])
         {
             SortedSet<long> ready = _ready[(int)victim];
-            while (_bytes + incomingBytes > _options.MaxBytes && ready.Count > 0)
+            while (Over() && ready.Count > 0)
             {
                 long offset = ready.Min;
                 ready.Remove(offset);

@@ -52,6 +52,13 @@ public sealed class OutboxOptions
     /// <summary>Disk budget for pending payload bytes. Over it: coalesce, then drop telemetry, then alerts, then stock (oldest first).</summary>
     public long MaxBytes { get; set; } = 64L * 1024 * 1024;
 
+    /// <summary>
+    /// Most messages waiting, whatever their size: the pending index lives in memory (measured: up to 507 B a message
+    /// after a reload, LiteDB's page cache included), so this bounds RAM on a 1 GB Pi at about 50 MB. Over it the same
+    /// policy as for <see cref="MaxBytes"/> applies.
+    /// </summary>
+    public int MaxMessages { get; set; } = 100_000;
+
     /// <summary>Largest single payload accepted.</summary>
     public int MaxMessageBytes { get; set; } = 200 * 1024;
 
@@ -85,6 +92,11 @@ public sealed class OutboxOptions
         if (MaxBatch < 1)
         {
             return "Outbox:MaxBatch must be >= 1";
+        }
+
+        if (MaxMessages < 1)
+        {
+            return "Outbox:MaxMessages must be >= 1";
         }
 
         if (MaxMessageBytes < 1 || MaxBytes < MaxMessageBytes)

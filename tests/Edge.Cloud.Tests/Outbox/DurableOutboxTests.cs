@@ -214,6 +214,19 @@ public sealed class DurableOutboxTests : IDisposable
     }
 
     [Fact]
+    public async Task OverTheMessageCount_TheSamePolicyApplies_TelemetryBeforeStock()
+    {
+        using DurableOutbox outbox = Open(new OutboxOptions { MaxMessages = 5 });
+        await EnqueueAll(outbox, [.. Enumerable.Range(0, 3).Select(i => Entry("tele", MessageClass.Telemetry, $"t{i}")), .. Enumerable.Range(0, 2).Select(i => Entry("shelf", MessageClass.Stock, $"s{i}"))]);
+
+        await EnqueueAll(outbox, Entry("shelf", MessageClass.Stock, "s2"), Entry("shelf", MessageClass.Stock, "s3"));
+
+        Assert.Equal(5, outbox.Stats.Pending);
+        Assert.Equal((2L, 0L), (outbox.Stats.DroppedTelemetry, outbox.Stats.DroppedStock));
+        Assert.Equal(["s0", "s1", "s2", "s3", "t2"], TakeAll(outbox).Select(Body));
+    }
+
+    [Fact]
     public async Task AStreamKeepsItsClass()
     {
         using DurableOutbox outbox = Open();
