@@ -68,10 +68,13 @@ public sealed class MqttTopics
         return null;
     }
 
+    /// <summary>True when <paramref name="value"/> can be one topic level: not empty, no <c>/ + #</c> or NUL.</summary>
+    public static bool IsLevel(string? value) => !string.IsNullOrWhiteSpace(value) && value.AsSpan().IndexOfAny("/+#\0") < 0;
+
     /// <summary>Throws unless <paramref name="value"/> can be one topic level.</summary>
     public static string CheckLevel(string value, string name)
     {
-        if (string.IsNullOrWhiteSpace(value) || value.AsSpan().IndexOfAny("/+#\0") >= 0)
+        if (!IsLevel(value))
         {
             throw new ArgumentException($"'{value}' cannot be an MQTT topic level (empty, or contains / + # or NUL).", name);
         }

@@ -50,7 +50,7 @@ public sealed record GatewayConfiguration(GatewayOptions Gateway, StoreOptions S
             // Both become MQTT topic levels.
             foreach ((string key, string value) in new[] { ("Store:Id", store.Id), ("Gateway:Id", gateway.Id) })
             {
-                if (string.IsNullOrWhiteSpace(value) || value.AsSpan().IndexOfAny("/+#") >= 0)
+                if (!Edge.Cloud.Mqtt.MqttTopics.IsLevel(value))
                 {
                     problems.Add($"{key} must not be empty or contain / + #");
                 }

@@ -41,6 +41,7 @@ public sealed class ShelfService : BackgroundService
         _time = time;
         _logger = logger;
         _journal.Committed += LogEvents;
+        _journal.Failing += error => ShelfLog.JournalFailing(_logger, error);
     }
 
     /// <summary>The pipelines by slot, in layout order.</summary>
@@ -131,24 +132,7 @@ public sealed class ShelfService : BackgroundService
     }
 
     /// <inheritdoc />
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        bool wasHealthy = true;
-        _journal.Committed += _ => wasHealthy = true;
-        var run = _journal.RunAsync(stoppingToken);
-        // Surface journal trouble in the log once per episode rather than once per retry.
-        while (!run.IsCompleted)
-        {
-            await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(5), _time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default));
-            if (!_journal.Healthy && wasHealthy)
-            {
-                wasHealthy = false;
-                ShelfLog.JournalFailing(_logger, _journal.LastError ?? "unknown error");
-            }
-        }
-
-        await run;
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => _journal.RunAsync(stoppingToken);
 
     /// <summary>
     /// Runs <paramref name="action"/> on the reader thread, between two rounds of readings: pipelines are

@@ -33,6 +33,9 @@ public sealed class StockJournal
     /// <summary>Raised after each commit with the newly journaled events (for cloud sync and signage).</summary>
     public event Action<IReadOnlyList<ShelfEvent>>? Committed;
 
+    /// <summary>Raised once when commits start failing (not on every retry), with the error.</summary>
+    public event Action<string>? Failing;
+
     /// <summary>Events committed since start.</summary>
     public long EventsCommitted { get; private set; }
 
@@ -111,6 +114,11 @@ public sealed class StockJournal
         catch (Exception ex) when (ex is LiteDB.LiteException or IOException or UnauthorizedAccessException)
         {
             // Keep the batch and retry with the next one: nothing is lost, the board just lags.
+            if (Healthy)
+            {
+                Failing?.Invoke(ex.Message);
+            }
+
             Healthy = false;
             LastError = ex.Message;
         }
