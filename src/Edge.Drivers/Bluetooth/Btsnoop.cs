@@ -23,7 +23,7 @@ public sealed class BtsnoopReader
     public const uint Monitor = 2001;
 
     // Microseconds between 0000-01-01 and 1970-01-01 (the btsnoop epoch).
-    private const long EpochDeltaMicros = 0x00DCDDB30F2F8000;
+    internal const long EpochDeltaMicros = 0x00DCDDB30F2F8000;
     private static readonly byte[] Magic = "btsnoop\0"u8.ToArray();
     private readonly Stream _stream;
     private readonly byte[] _header = new byte[24];
@@ -109,7 +109,6 @@ public sealed class BtsnoopReader
 /// </summary>
 public sealed class BtsnoopWriter : IDisposable
 {
-    private const long EpochDeltaMicros = 0x00DCDDB30F2F8000;
     private readonly Stream _stream;
     private readonly bool _monitor;
     private readonly byte[] _header = new byte[24];
@@ -138,7 +137,7 @@ public sealed class BtsnoopWriter : IDisposable
         BinaryPrimitives.WriteUInt32BigEndian(_header.AsSpan(4), (uint)body.Length);
         BinaryPrimitives.WriteUInt32BigEndian(_header.AsSpan(8), flags);
         BinaryPrimitives.WriteUInt32BigEndian(_header.AsSpan(12), 0);
-        BinaryPrimitives.WriteInt64BigEndian(_header.AsSpan(16), ((timestamp - DateTimeOffset.UnixEpoch).Ticks / 10) + EpochDeltaMicros);
+        BinaryPrimitives.WriteInt64BigEndian(_header.AsSpan(16), ((timestamp - DateTimeOffset.UnixEpoch).Ticks / 10) + BtsnoopReader.EpochDeltaMicros);
         _stream.Write(_header);
         _stream.Write(body);
     }

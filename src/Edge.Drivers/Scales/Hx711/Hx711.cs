@@ -21,6 +21,8 @@ public sealed class Hx711 : IDisposable
     private readonly int _dout;
     private readonly int _sck;
     private readonly TimeSpan _waitSlice;
+    private readonly long _highPhaseLimitTicks;
+    private readonly long _settlingTicks;
 
     // One cancellation source reused across waits; it is replaced only after it fired (a slice timed out),
     // so a chip that answers on time costs no allocation.
@@ -55,6 +57,8 @@ public sealed class Hx711 : IDisposable
         _dout = doutPin;
         _sck = sckPin;
         _waitSlice = _options.ConversionPeriod;
+        _highPhaseLimitTicks = ToTicks(_options.HighPhaseLimit);
+        _settlingTicks = ToTicks(_options.SettlingTime);
         _waitCts = NewWaitSource();
 
         try
@@ -76,7 +80,7 @@ public sealed class Hx711 : IDisposable
         _requestedMode = _options.Mode;
         // After power-up the chip converts on channel A / gain 128 whatever we want next.
         _modeOfNextFrame = Hx711Mode.ChannelAGain128;
-        _settledAfter = _time.GetTimestamp() + ToTicks(_options.SettlingTime);
+        _settledAfter = _time.GetTimestamp() + _settlingTicks;
     }
 
     /// <summary>GPIO number of DOUT.</summary>
@@ -133,7 +137,7 @@ public sealed class Hx711 : IDisposable
         _gpio.Write(_sck, PinValue.Low);
         _poweredDown = false;
         _modeOfNextFrame = Hx711Mode.ChannelAGain128;
-        _settledAfter = _time.GetTimestamp() + ToTicks(_options.SettlingTime);
+        _settledAfter = _time.GetTimestamp() + _settlingTicks;
     }
 
     /// <summary>
@@ -199,11 +203,11 @@ public sealed class Hx711 : IDisposable
         TimeSpan longest = FromTicks(longestHigh);
         _modeOfNextFrame = nextMode;
 
-        if (longestHigh >= ToTicks(_options.HighPhaseLimit))
+        if (longestHigh >= _highPhaseLimitTicks)
         {
             // The chip may have powered down and reset to A/128: the next frame is from a fresh, unsettled conversion.
             _modeOfNextFrame = Hx711Mode.ChannelAGain128;
-            _settledAfter = timestamp + ToTicks(_options.SettlingTime);
+            _settledAfter = timestamp + _settlingTicks;
             _discardNext = true;
             FramesRejected++;
             return new Hx711Reading(Hx711ReadStatus.TimingViolation, 0, frameMode, timestamp, longest);
