@@ -25,6 +25,7 @@ public sealed class DpsException(string message, bool retriable) : Exception(mes
 public sealed class DpsClient
 {
     private static readonly TimeSpan MinPoll = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan StepTimeout = TimeSpan.FromSeconds(30);
     private readonly IotHubOptions _options;
     private readonly TimeProvider _time;
     private int _rid;
@@ -69,13 +70,23 @@ public sealed class DpsClient
             .WithTimeout(TimeSpan.FromSeconds(30))
             .WithTlsOptions(tls => Mqtt.TlsSetup.Configure(tls, _options.DpsHost, _options.CaFile, null, null))
             .Build();
-        MqttClientConnectResult connect = await client.ConnectAsync(options, cancellationToken);
+        // MQTTnet applies its own timeout only to a token that cannot be cancelled: every step gets a deadline here.
+        MqttClientConnectResult connect;
+        using (var deadline = new Mqtt.StepDeadline(StepTimeout, _time, cancellationToken))
+        {
+            connect = await Step(() => client.ConnectAsync(options, deadline.Token), "no CONNACK from DPS", cancellationToken);
+        }
+
         if (connect.ResultCode != MqttClientConnectResultCode.Success)
         {
             throw new DpsException($"DPS refused the connection: {connect.ResultCode}", connect.ResultCode == MqttClientConnectResultCode.ServerUnavailable);
         }
 
-        await client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter(IotHubTopics.DpsResponses, MqttQualityOfServiceLevel.AtLeastOnce).Build(), cancellationToken);
+        using (var deadline = new Mqtt.StepDeadline(StepTimeout, _time, cancellationToken))
+        {
+            await Step(() => client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter(IotHubTopics.DpsResponses, MqttQualityOfServiceLevel.AtLeastOnce).Build(), deadline.Token), "no SUBACK from DPS", cancellationToken);
+        }
+
         byte[] body = JsonSerializer.SerializeToUtf8Bytes(new { registrationId = regId });
         (int status, int? retryAfter, byte[] payload) = await RequestAsync(client, responses, IotHubTopics.DpsRegister, body, cancellationToken);
         for (int polls = 0; ; polls++)
@@ -114,8 +125,35 @@ public sealed class DpsClient
         string rid = Interlocked.Increment(ref _rid).ToString(CultureInfo.InvariantCulture);
         var waiter = new TaskCompletionSource<(int, int?, byte[])>(TaskCreationOptions.RunContinuationsAsynchronously);
         responses[rid] = waiter;
-        await client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic(rid)).WithPayload(body).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build(), cancellationToken);
-        return await waiter.Task.WaitAsync(TimeSpan.FromSeconds(60), _time, cancellationToken);
+        using (var deadline = new Mqtt.StepDeadline(StepTimeout, _time, cancellationToken))
+        {
+            await Step(() => client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic(rid)).WithPayload(body).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build(), deadline.Token), "no PUBACK from DPS", cancellationToken);
+        }
+
+        try
+        {
+            return await waiter.Task.WaitAsync(TimeSpan.FromSeconds(60), _time, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            throw new DpsException("DPS did not answer within 60 s", true);
+        }
+    }
+
+    private static async Task<T> Step<T>(Func<Task<T>> step, string what, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await step();
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new DpsException($"{what} within {StepTimeout.TotalSeconds:0} s", true);
+        }
+        catch (Exception ex) when (ex is MQTTnet.Exceptions.MqttCommunicationException or IOException or System.Net.Sockets.SocketException or System.Security.Authentication.AuthenticationException)
+        {
+            throw new DpsException("DPS unreachable: " + ex.Message, true);
+        }
     }
 
     private static string? Text(JsonElement e, string name) =>

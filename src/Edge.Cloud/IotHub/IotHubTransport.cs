@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Edge.Cloud.Mqtt;
 using Edge.Cloud.Outbox;
 using Edge.Cloud.Transport;
@@ -32,8 +33,8 @@ public sealed class IotHubTransport : LinkedTransport
     private string _deviceId = "";
 
     /// <summary>Creates the transport; the DPS assignment (if DPS is used) is cached in <paramref name="assignmentFile"/>.</summary>
-    public IotHubTransport(IotHubOptions options, string assignmentFile, Backoff? backoff = null, TimeProvider? time = null)
-        : base(backoff, time)
+    public IotHubTransport(IotHubOptions options, string assignmentFile, Backoff? backoff = null, TimeProvider? time = null, InboundLimits? limits = null)
+        : base(backoff, time, limits)
     {
         _options = options ?? throw new ArgumentNullException(nameof(options));
         if (options.Problem() is { } problem)
@@ -55,8 +56,8 @@ public sealed class IotHubTransport : LinkedTransport
     public int Provisionings { get; private set; }
 
     /// <summary>Creates the transport for the gateway, caching a DPS assignment beside the database.</summary>
-    public static IotHubTransport Create(IotHubOptions options, string dataDir, TimeProvider? time = null) =>
-        new(options, Path.Combine(dataDir, "dps-assignment.json"), time: time);
+    public static IotHubTransport Create(IotHubOptions options, string dataDir, TimeProvider? time = null, InboundLimits? limits = null) =>
+        new(options, Path.Combine(dataDir, "dps-assignment.json"), time: time, limits: limits);
 
     /// <inheritdoc />
     public override Task SendAsync(OutboxMessage message, CancellationToken cancellationToken)
@@ -81,9 +82,19 @@ public sealed class IotHubTransport : LinkedTransport
     }
 
     /// <inheritdoc />
-    public override async Task ReportAsync(byte[] reportedJson, CancellationToken cancellationToken)
+    public override async Task ReportAsync(long desiredVersion, JsonObject reported, CancellationToken cancellationToken)
     {
-        (int status, _, _) = await RequestAsync(IotHubTopics.TwinPatchReported, reportedJson, cancellationToken);
+        ArgumentNullException.ThrowIfNull(reported);
+
+        // Twin property names may not contain '$' (nor '.', spaces or control characters): the applied desired
+        // version is reported as "desiredVersion".
+        var patch = new JsonObject { ["desiredVersion"] = desiredVersion };
+        foreach ((string key, JsonNode? value) in reported)
+        {
+            patch[key] = value?.DeepClone();
+        }
+
+        (int status, _, _) = await RequestAsync(IotHubTopics.TwinPatchReported, JsonSerializer.SerializeToUtf8Bytes(patch), cancellationToken);
         if (status is not (200 or 204))
         {
             throw new CloudUnavailableException($"reported properties not accepted: {status}");
@@ -188,7 +199,7 @@ public sealed class IotHubTransport : LinkedTransport
         try
         {
             byte[] desired = await GetDesiredAsync(cancellationToken);
-            await RaiseInboundAsync(new CloudInbound(InboundKind.DesiredConfig, "twin", desired, null, (_, _) => Task.CompletedTask));
+            await EnqueueInboundAsync(new CloudInbound(InboundKind.DesiredConfig, "twin", desired, null, (_, _) => Task.CompletedTask));
         }
         catch (Exception ex) when (ex is CloudUnavailableException or OperationCanceledException or TimeoutException or JsonException)
         {
@@ -231,28 +242,45 @@ public sealed class IotHubTransport : LinkedTransport
     }
 
     /// <inheritdoc />
-    protected override async Task HandleAsync(MqttApplicationMessage message)
+    protected override bool TryHandleInline(MqttApplicationMessage message)
     {
-        string topic = message.Topic;
-        byte[] payload = System.Buffers.BuffersExtensions.ToArray(message.Payload);
-        if (IotHubTopics.ParseTwinResponse(topic) is { } response)
+        ArgumentNullException.ThrowIfNull(message);
+        if (IotHubTopics.ParseTwinResponse(message.Topic) is not { } response)
         {
-            if (_pending.TryRemove(response.Rid, out var waiter))
-            {
-                waiter.TrySetResult((response.Status, response.Version, payload));
-            }
-
-            return;
+            return false;
         }
 
+        // The answer to a twin request completes its waiter at once: the request may come from a handler on the
+        // inbound loop (a reported PATCH after a desired patch), which would otherwise wait for itself.
+        if (_pending.TryRemove(response.Rid, out var waiter))
+        {
+            waiter.TrySetResult((response.Status, response.Version, System.Buffers.BuffersExtensions.ToArray(message.Payload)));
+        }
+
+        return true;
+    }
+
+    /// <inheritdoc />
+    protected override async Task HandleAsync(MqttApplicationMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        string topic = message.Topic;
+        long length = message.Payload.Length;
         if (IotHubTopics.ParseDesiredPatch(topic) is not null)
         {
-            await RaiseInboundAsync(new CloudInbound(InboundKind.DesiredConfig, "twin", payload, null, (_, _) => Task.CompletedTask));
+            if (await AdmitAsync(InboundKind.DesiredConfig, "twin", length, null))
+            {
+                await RaiseInboundAsync(new CloudInbound(InboundKind.DesiredConfig, "twin", Payload(message), null, (_, _) => Task.CompletedTask));
+            }
         }
         else if (IotHubTopics.ParseMethod(topic) is { } method)
         {
-            await RaiseInboundAsync(new CloudInbound(InboundKind.Command, method.Name, payload, method.Rid, (reply, ct) =>
-                Link.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(IotHubTopics.MethodResponse(reply.Status, method.Rid)).WithPayload(reply.Body).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtMostOnce).Build(), ct)));
+            Func<CloudReply, CancellationToken, Task> reply = (r, ct) =>
+                Link.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(IotHubTopics.MethodResponse(r.Status, method.Rid)).WithPayload(r.Body).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtMostOnce).Build(), ct);
+            if (await AdmitAsync(InboundKind.Command, method.Name, length, reply))
+            {
+                await RaiseInboundAsync(new CloudInbound(InboundKind.Command, method.Name, Payload(message), method.Rid, reply));
+            }
         }
         else if (IotHubTopics.ParseCloudToDevice(topic, _deviceId) is { } bag)
         {
@@ -266,9 +294,16 @@ public sealed class IotHubTransport : LinkedTransport
                 return;
             }
 
-            await RaiseInboundAsync(new CloudInbound(kind == "command" ? InboundKind.Command : InboundKind.StoreData, name, payload, correlation, (reply, ct) => ReplyAsTelemetryAsync(correlation, reply, ct)));
+            InboundKind what = kind == "command" ? InboundKind.Command : InboundKind.StoreData;
+            Func<CloudReply, CancellationToken, Task> reply = (r, ct) => ReplyAsTelemetryAsync(correlation, r, ct);
+            if (await AdmitAsync(what, name, length, reply))
+            {
+                await RaiseInboundAsync(new CloudInbound(what, name, Payload(message), correlation, reply));
+            }
         }
     }
+
+    private static byte[] Payload(MqttApplicationMessage message) => System.Buffers.BuffersExtensions.ToArray(message.Payload);
 
     private Task ReplyAsTelemetryAsync(string? correlationId, CloudReply reply, CancellationToken cancellationToken)
     {

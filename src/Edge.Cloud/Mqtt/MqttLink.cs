@@ -4,7 +4,7 @@ using MQTTnet.Protocol;
 namespace Edge.Cloud.Mqtt;
 
 /// <summary>One connection attempt's settings, built fresh for each attempt (so a SAS token can be renewed).</summary>
-/// <param name="Options">MQTTnet client options.</param>
+/// <param name="Options">MQTTnet client options. <see cref="MqttClientOptions.Timeout"/> is the deadline of every network step.</param>
 /// <param name="RenewBefore">When set, the link closes and reconnects before this time (credential expiry).</param>
 public sealed record MqttConnectPlan(MqttClientOptions Options, DateTimeOffset? RenewBefore = null);
 
@@ -16,6 +16,13 @@ public sealed class CloudUnavailableException(string message, Exception? inner =
 /// subscriptions), waits for the connection to drop, and reconnects with full-jitter backoff. Event handlers
 /// never reconnect. MQTTnet 5 has no managed client, so this is that client.
 /// </summary>
+/// <remarks>
+/// Every network step has a deadline of the plan's <see cref="MqttClientOptions.Timeout"/>: TCP, TLS and CONNACK
+/// together, the on-connect steps (SUBACK, the birth message's PUBACK), and each publish's PUBACK. MQTTnet applies
+/// its own timeout only when it is given a token that cannot be cancelled, so a broker that accepts TCP and never
+/// answers would otherwise hold the link for ever. A publish that misses its deadline means the broker stopped
+/// answering: the link drops the connection and reconnects through the backoff ladder.
+/// </remarks>
 public sealed class MqttLink : IAsyncDisposable
 {
     private readonly IMqttClient _client;
@@ -25,8 +32,11 @@ public sealed class MqttLink : IAsyncDisposable
     private readonly Backoff _backoff;
     private readonly TimeProvider _time;
     private readonly Lock _lock = new();
+    private const int KeptDelays = 64;
     private TaskCompletionSource _connected = NewSignal();
     private TaskCompletionSource _disconnected = NewSignal();
+    private TimeSpan _stepTimeout = TimeSpan.FromSeconds(10);
+    private string? _stalled;
 
     /// <summary>Creates the link; call <see cref="RunAsync"/> to start it.</summary>
     /// <param name="plan">Builds the options for each attempt.</param>
@@ -51,11 +61,14 @@ public sealed class MqttLink : IAsyncDisposable
 
             return Task.CompletedTask;
         };
-        _client.ApplicationMessageReceivedAsync += e => MessageReceived?.Invoke(e.ApplicationMessage) ?? Task.CompletedTask;
+        _client.ApplicationMessageReceivedAsync += e => MessageReceived?.Invoke(e) ?? Task.CompletedTask;
     }
 
-    /// <summary>Every message arriving on a subscription. Runs on MQTTnet's receive loop: keep it short.</summary>
-    public event Func<MqttApplicationMessage, Task>? MessageReceived;
+    /// <summary>
+    /// Every message arriving on a subscription. Runs on MQTTnet's receive loop: keep it short. A handler that sets
+    /// <see cref="MqttApplicationMessageReceivedEventArgs.AutoAcknowledge"/> to false acknowledges it later.
+    /// </summary>
+    public event Func<MqttApplicationMessageReceivedEventArgs, Task>? MessageReceived;
 
     /// <summary>Raised with the reason each time an attempt fails or the connection drops.</summary>
     public event Action<string>? ConnectionLost;
@@ -69,7 +82,7 @@ public sealed class MqttLink : IAsyncDisposable
     /// <summary>Successful connections so far.</summary>
     public int Connections { get; private set; }
 
-    /// <summary>Waits chosen after failures, in order (for diagnostics and tests).</summary>
+    /// <summary>Waits chosen after failures, in order (for diagnostics and tests); the last 64 are kept.</summary>
     public List<TimeSpan> Delays { get; } = [];
 
     /// <summary>Why the last attempt failed or the connection dropped.</summary>
@@ -96,13 +109,25 @@ public sealed class MqttLink : IAsyncDisposable
         }
 
         MqttClientPublishResult result;
-        try
+        TimeSpan timeout = _stepTimeout;
+        using (var deadline = new StepDeadline(timeout, _time, cancellationToken))
         {
-            result = await _client.PublishAsync(message, cancellationToken);
-        }
-        catch (Exception ex) when (ex is MQTTnet.Exceptions.MqttCommunicationException or MQTTnet.Exceptions.MqttClientNotConnectedException or InvalidOperationException)
-        {
-            throw new CloudUnavailableException(ex.Message, ex);
+            try
+            {
+                result = await _client.PublishAsync(message, deadline.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                string reason = message.QualityOfServiceLevel == MqttQualityOfServiceLevel.AtMostOnce
+                    ? $"a publish could not be sent within {timeout.TotalSeconds:0} s"
+                    : $"no PUBACK within {timeout.TotalSeconds:0} s";
+                Stall(reason);
+                throw new CloudUnavailableException(reason);
+            }
+            catch (Exception ex) when (ex is MQTTnet.Exceptions.MqttCommunicationException or MQTTnet.Exceptions.MqttClientNotConnectedException or InvalidOperationException or ObjectDisposedException)
+            {
+                throw new CloudUnavailableException(ex.Message, ex);
+            }
         }
 
         if (result.ReasonCode is not (MqttClientPublishReasonCode.Success or MqttClientPublishReasonCode.NoMatchingSubscribers))
@@ -117,24 +142,25 @@ public sealed class MqttLink : IAsyncDisposable
         int failures = 0;
         while (!cancellationToken.IsCancellationRequested)
         {
-            MqttConnectPlan? plan = null;
             try
             {
                 ConnectAttempts++;
-                plan = await _plan(cancellationToken);
+                MqttConnectPlan plan = await _plan(cancellationToken);
+                _stepTimeout = plan.Options.Timeout > TimeSpan.Zero ? plan.Options.Timeout : TimeSpan.FromSeconds(10);
                 lock (_lock)
                 {
                     _disconnected = NewSignal();
+                    _stalled = null;
                 }
 
-                MqttClientConnectResult result = await _client.ConnectAsync(plan.Options, cancellationToken);
+                MqttClientConnectResult result = await StepAsync(ct => _client.ConnectAsync(plan.Options, ct), "no CONNACK (TCP, TLS and CONNECT)", cancellationToken);
                 if (result.ResultCode != MqttClientConnectResultCode.Success)
                 {
                     // MQTTnet 5 returns (does not throw) a refusing CONNACK.
                     throw new CloudUnavailableException($"connection refused: {result.ResultCode} {result.ReasonString}".TrimEnd());
                 }
 
-                await _onConnected(_client, cancellationToken);
+                await StepAsync(async ct => { await _onConnected(_client, ct); return true; }, "the on-connect steps (SUBACK, birth message) did not complete", cancellationToken);
                 failures = 0;
                 Connections++;
                 lock (_lock)
@@ -142,17 +168,19 @@ public sealed class MqttLink : IAsyncDisposable
                     _connected.TrySetResult();
                 }
 
-                Connected?.Invoke();
+                Raise(Connected);
                 await WaitForDropOrRenewalAsync(plan.RenewBefore, cancellationToken);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 break;
             }
-            catch (Exception ex) when (ex is CloudUnavailableException or MQTTnet.Exceptions.MqttCommunicationException or OperationCanceledException or IOException or System.Net.Sockets.SocketException or InvalidOperationException or System.Security.Authentication.AuthenticationException)
+            catch (Exception ex)
             {
+                // Whatever went wrong (network, TLS, a bad certificate file, the plan itself), the supervising loop
+                // must survive it: report, back off, try again.
                 LastError = ex.Message;
-                ConnectionLost?.Invoke(ex.Message);
+                Raise(ConnectionLost, ex.Message);
                 failures++;
             }
 
@@ -173,6 +201,11 @@ public sealed class MqttLink : IAsyncDisposable
             {
                 TimeSpan delay = _backoff.Next(failures);
                 Delays.Add(delay);
+                if (Delays.Count > KeptDelays)
+                {
+                    Delays.RemoveAt(0);
+                }
+
                 try
                 {
                     await Task.Delay(delay, _time, cancellationToken);
@@ -230,6 +263,11 @@ public sealed class MqttLink : IAsyncDisposable
                 return; // credentials about to expire: reconnect at once with fresh ones (no failure, no backoff)
             }
 
+            if (_stalled is { } stalled)
+            {
+                throw new CloudUnavailableException(stalled);
+            }
+
             if (!_client.IsConnected)
             {
                 throw new CloudUnavailableException("connection lost");
@@ -263,4 +301,52 @@ public sealed class MqttLink : IAsyncDisposable
     }
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private static void Raise(Action? handler)
+    {
+        try
+        {
+            handler?.Invoke();
+        }
+        catch (Exception)
+        {
+            // A subscriber's mistake must not end the connection loop.
+        }
+    }
+
+    private static void Raise(Action<string>? handler, string reason)
+    {
+        try
+        {
+            handler?.Invoke(reason);
+        }
+        catch (Exception)
+        {
+            // As above.
+        }
+    }
+
+    // Runs one network step under the step deadline; a missed deadline is a failure of this attempt, not a shutdown.
+    private async Task<T> StepAsync<T>(Func<CancellationToken, Task<T>> step, string what, CancellationToken cancellationToken)
+    {
+        using var deadline = new StepDeadline(_stepTimeout, _time, cancellationToken);
+        try
+        {
+            return await step(deadline.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new CloudUnavailableException($"{what} within {_stepTimeout.TotalSeconds:0} s");
+        }
+    }
+
+    // The broker stopped answering on a live connection: make the supervising loop drop it and reconnect.
+    private void Stall(string reason)
+    {
+        lock (_lock)
+        {
+            _stalled ??= reason;
+            _disconnected.TrySetResult();
+        }
+    }
 }

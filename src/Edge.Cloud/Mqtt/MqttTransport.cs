@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Edge.Cloud.Outbox;
 using Edge.Cloud.Transport;
 using MQTTnet;
@@ -20,8 +21,8 @@ public sealed class MqttTransport : LinkedTransport
     private readonly bool _v5;
 
     /// <summary>Creates the transport; <see cref="RunAsync"/> connects.</summary>
-    public MqttTransport(MqttOptions options, string storeId, string gatewayId, Backoff? backoff = null, TimeProvider? time = null)
-        : base(backoff, time)
+    public MqttTransport(MqttOptions options, string storeId, string gatewayId, Backoff? backoff = null, TimeProvider? time = null, InboundLimits? limits = null)
+        : base(backoff, time, limits)
     {
         _options = options ?? throw new ArgumentNullException(nameof(options));
         if (options.Problem() is { } problem)
@@ -55,13 +56,24 @@ public sealed class MqttTransport : LinkedTransport
     }
 
     /// <inheritdoc />
-    public override Task ReportAsync(byte[] reportedJson, CancellationToken cancellationToken) =>
-        Link.PublishAsync(new MqttApplicationMessageBuilder()
+    public override Task ReportAsync(long desiredVersion, JsonObject reported, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(reported);
+
+        // On our own topic scheme the applied desired version travels as "$version", mirroring config/desired.
+        var body = new JsonObject { ["$version"] = desiredVersion };
+        foreach ((string key, JsonNode? value) in reported)
+        {
+            body[key] = value?.DeepClone();
+        }
+
+        return Link.PublishAsync(new MqttApplicationMessageBuilder()
             .WithTopic(_topics.ConfigReported)
-            .WithPayload(reportedJson)
+            .WithPayload(JsonSerializer.SerializeToUtf8Bytes(body))
             .WithRetainFlag()
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
             .Build(), cancellationToken);
+    }
 
     /// <inheritdoc />
     protected override Task<MqttConnectPlan> PlanAsync(CancellationToken cancellationToken)
@@ -78,9 +90,16 @@ public sealed class MqttTransport : LinkedTransport
             .WithWillPayload(Offline)
             .WithWillRetain()
             .WithWillQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce);
-        if (_options.ProtocolVersion == "5" && _options.PersistentSession)
+        if (_v5)
         {
-            b.WithSessionExpiryInterval(3600);
+            if (_options.PersistentSession)
+            {
+                b.WithSessionExpiryInterval(3600);
+            }
+
+            // The broker must not send a packet larger than the largest payload accepted (plus topic and
+            // properties): it drops it instead of making the gateway buffer it.
+            b.WithMaximumPacketSize((uint)Limits.Largest + (64 * 1024));
         }
 
         if (!string.IsNullOrEmpty(_options.Username))
@@ -133,8 +152,14 @@ public sealed class MqttTransport : LinkedTransport
             return;
         }
 
+        string? propertyCorrelation = message.CorrelationData is { Length: > 0 } data ? Encoding.UTF8.GetString(data) : null;
+        if (!await AdmitAsync(what.Kind, what.Name, message.Payload.Length, (reply, ct) => ReplyAsync(propertyCorrelation, reply, ct)))
+        {
+            return;
+        }
+
         byte[] payload = System.Buffers.BuffersExtensions.ToArray(message.Payload);
-        string? correlationId = message.CorrelationData is { Length: > 0 } data ? Encoding.UTF8.GetString(data) : CorrelationIdOf(payload);
+        string? correlationId = propertyCorrelation ?? CorrelationIdOf(payload);
         var inbound = new CloudInbound(what.Kind, what.Name, payload, correlationId, (reply, ct) => ReplyAsync(correlationId, reply, ct));
         await RaiseInboundAsync(inbound);
     }
@@ -166,8 +191,14 @@ public sealed class MqttTransport : LinkedTransport
     }
 
     // Commands carry their correlation id in the JSON body ("correlationId"), since MQTT 3.1.1 has no properties.
+    // A payload that is not valid UTF-8 has no id that could be echoed faithfully: its reply carries none.
     private static string? CorrelationIdOf(byte[] payload)
     {
+        if (!System.Text.Unicode.Utf8.IsValid(payload))
+        {
+            return null;
+        }
+
         try
         {
             using JsonDocument doc = JsonDocument.Parse(payload);

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Edge.Cloud.Outbox;
 
 namespace Edge.Cloud.Transport;
@@ -17,8 +18,15 @@ public interface ICloudTransport
     /// <summary>Sends one message; completes when the cloud accepted it. Throws <see cref="Mqtt.CloudUnavailableException"/> when it did not.</summary>
     Task SendAsync(OutboxMessage message, CancellationToken cancellationToken);
 
-    /// <summary>Publishes reported state (configuration actually applied). Best effort: not through the outbox.</summary>
-    Task ReportAsync(byte[] reportedJson, CancellationToken cancellationToken);
+    /// <summary>
+    /// Publishes reported state (configuration actually applied) and the desired version it reflects, in the form
+    /// the cloud expects (the version key differs: IoT Hub forbids <c>$</c> in reported names). Best effort: not
+    /// through the outbox.
+    /// </summary>
+    Task ReportAsync(long desiredVersion, JsonObject reported, CancellationToken cancellationToken);
+
+    /// <summary>Counters of inbound messages (handled, refused for size, failed).</summary>
+    InboundStats InboundStats { get; }
 
     /// <summary>Why the connection last failed or dropped (no secrets), or null.</summary>
     string? LastError { get; }

@@ -243,6 +243,15 @@ internal sealed class IotHubFake : IAsyncDisposable
                 return Task.CompletedTask;
             }
 
+            string? broken = TwinRuleBroken(patch, 1) ?? (body.Length > MaxReportedBytes ? $"reported properties of {body.Length} bytes (max {MaxReportedBytes})" : null);
+            if (broken is not null)
+            {
+                // The hub refuses the whole patch (400004) and changes nothing.
+                Violations.Enqueue("reported PATCH refused: " + broken);
+                _ = InjectAsync($"$iothub/twin/res/400/?$rid={patchRid}", "{\"errorCode\":400004}");
+                return Task.CompletedTask;
+            }
+
             long version;
             lock (Reported)
             {
@@ -271,6 +280,36 @@ internal sealed class IotHubFake : IAsyncDisposable
         }
 
         return Task.CompletedTask;
+    }
+
+    /// <summary>The hub's limit on the reported-properties document.</summary>
+    public const int MaxReportedBytes = 32 * 1024;
+
+    private const int MaxTwinDepth = 10;
+
+    // The device-twin rules for property names: UTF-8, case-sensitive, at most 1 KB, and none of '$', '.', space or
+    // a C0/C1 control character; objects at most 10 deep. ('$'-names are the hub's own: $version, $metadata.)
+    private static string? TwinRuleBroken(JsonObject node, int depth)
+    {
+        if (depth > MaxTwinDepth)
+        {
+            return $"nested deeper than {MaxTwinDepth}";
+        }
+
+        foreach ((string key, JsonNode? value) in node)
+        {
+            if (key.Length == 0 || Encoding.UTF8.GetByteCount(key) > 1024 || key.Any(c => c is '$' or '.' or ' ' || char.IsControl(c)))
+            {
+                return $"property name '{key}' (no '$', '.', space or control characters, at most 1 KB)";
+            }
+
+            if (value is JsonObject child && TwinRuleBroken(child, depth + 1) is { } inner)
+            {
+                return inner;
+            }
+        }
+
+        return null;
     }
 
     private Task Violate(InterceptingPublishEventArgs e, string what, bool close)

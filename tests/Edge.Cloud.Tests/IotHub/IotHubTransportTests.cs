@@ -121,8 +121,9 @@ public sealed class IotHubTransportTests : IAsyncDisposable
         await WaitUntil(() => Inbound().Count == 2, "the desired patch");
         Assert.Equal(2, JsonNode.Parse(Inbound()[1].Payload)!["$version"]!.GetValue<long>());
 
-        await transport.ReportAsync(Encoding.UTF8.GetBytes("{\"$version\":3,\"pump\":{\"ratePerSecond\":250}}"), CancellationToken.None);
+        await transport.ReportAsync(3, new JsonObject { ["pump"] = new JsonObject { ["ratePerSecond"] = 250 } }, CancellationToken.None);
         Assert.Equal(250, hub.Reported["pump"]!["ratePerSecond"]!.GetValue<int>());
+        Assert.Equal(3, hub.Reported["desiredVersion"]!.GetValue<long>());
         Assert.Empty(hub.Violations);
     }
 
