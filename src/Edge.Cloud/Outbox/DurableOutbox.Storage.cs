@@ -5,18 +5,36 @@ namespace Edge.Cloud.Outbox;
 /// <summary>The outbox's storage side: loading, grouped commits, checkpoints and the overflow policy.</summary>
 public sealed partial class DurableOutbox
 {
+    private const string OffsetDoc = "$offset";
+    private const string SourcePrefix = "$source:";
     private long _ackVersion;
 
-    private void Load()
+    // Rebuilds the in-memory index from the file; returns the outbox's epoch (a new one for a new file).
+    private string Load(LiteDatabase db)
     {
-        foreach (BsonDocument d in _streams.FindAll())
+        string? epoch = null;
+        foreach (BsonDocument d in db.GetCollection(Streams).FindAll())
         {
-            var state = new StreamState(d["_id"].AsString, (MessageClass)d["cls"].AsInt32) { LastSeq = d["last"].AsInt64, Acked = d["acked"].AsInt64 };
-            _streamStates[state.Name] = state;
+            string id = d["_id"].AsString;
+            if (id == OffsetDoc)
+            {
+                _lastOffset = Math.Max(_lastOffset, d["last"].AsInt64);
+                epoch = d.TryGetValue("epoch", out BsonValue e) && e.IsString ? e.AsString : null;
+            }
+            else if (id.StartsWith(SourcePrefix, StringComparison.Ordinal))
+            {
+                string name = id[SourcePrefix.Length..];
+                _sources[name] = new SourceState(name) { Last = d["last"].AsInt64 };
+            }
+            else
+            {
+                var state = new StreamState(id, (MessageClass)d["cls"].AsInt32) { LastSeq = d["last"].AsInt64, Acked = d["acked"].AsInt64 };
+                _streamStates[state.Name] = state;
+            }
         }
 
         long now = _time.GetUtcNow().UtcTicks;
-        foreach (BsonDocument d in _messages.Find(Query.All("_id", Query.Ascending)))
+        foreach (BsonDocument d in db.GetCollection(Messages).Find(Query.All("_id", Query.Ascending)))
         {
             long offset = d["_id"].AsInt64;
             string name = d["stream"].AsString;
@@ -36,16 +54,29 @@ public sealed partial class DurableOutbox
                 continue;
             }
 
-            var meta = new Meta(offset, s, seq, cls, d["body"].AsBinary.Length, d["ck"].IsNull ? null : d["ck"].AsString, d["ts"].AsInt64 + _options.TtlOf(cls).Ticks);
+            SourceState? source = null;
+            long position = 0;
+            if (d.TryGetValue("src", out BsonValue src) && src.IsString)
+            {
+                if (!_sources.TryGetValue(src.AsString, out source))
+                {
+                    source = new SourceState(src.AsString);
+                    _sources[source.Name] = source;
+                }
+
+                position = d["pos"].AsInt64;
+                source.Pending.Add((position, offset));
+            }
+
+            var meta = new Meta(offset, s, seq, cls, d["body"].AsBinary.Length, d["ck"].IsNull ? null : d["ck"].AsString, d["ts"].AsInt64 + _options.TtlOf(cls).Ticks, source, position);
             _pending[offset] = meta;
             _pendingOffsets.Add(offset);
             _ready[(int)cls].Add(offset);
             _bytes += meta.Size;
         }
 
-        // Keep the numbering after a checkpoint that outlived its messages.
-        _lastOffset = Math.Max(_lastOffset, _streams.FindById("$offset")?["last"].AsInt64 ?? 0);
-        _streamStates.Remove("$offset");
+        // A new file gets a new epoch; it is written with the first commit (a file that never committed numbered nothing).
+        return epoch ?? Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6));
     }
 
     private void Commit(List<Pending> batch)
@@ -53,6 +84,7 @@ public sealed partial class DurableOutbox
         long firstOffset = _lastOffset + 1;
         var created = new List<string>();
         var snapshot = new Dictionary<StreamState, long>();
+        var sourceSnapshot = new Dictionary<string, long?>(StringComparer.Ordinal);
         var accepted = new List<(Pending P, Meta M, BsonDocument Doc)>(batch.Count);
         List<long> deletes;
         long lowestPending;
@@ -78,6 +110,24 @@ public sealed partial class DurableOutbox
                 }
 
                 snapshot.TryAdd(s, s.LastSeq);
+                SourceState? source = null;
+                if (e.Source is { } sourceName)
+                {
+                    if (!_sources.TryGetValue(sourceName, out source))
+                    {
+                        sourceSnapshot.TryAdd(sourceName, null);
+                        source = new SourceState(sourceName);
+                        _sources[sourceName] = source;
+                    }
+                    else
+                    {
+                        sourceSnapshot.TryAdd(sourceName, source.Last);
+                    }
+
+                    // The last one enqueued, not the largest: a producer whose own log rolled back starts lower again.
+                    source.Last = e.Position;
+                }
+
                 long offset = ++_lastOffset;
                 long seq = ++s.LastSeq;
                 long ts = (e.Timestamp ?? _time.GetUtcNow()).UtcTicks;
@@ -93,7 +143,13 @@ public sealed partial class DurableOutbox
                     ["ck"] = e.CoalesceKey is null ? BsonValue.Null : new BsonValue(e.CoalesceKey),
                     ["body"] = e.Payload,
                 };
-                accepted.Add((p, new Meta(offset, s, seq, e.Class, e.Payload.Length, e.CoalesceKey, ts + _options.TtlOf(e.Class).Ticks), doc));
+                if (source is not null)
+                {
+                    doc["src"] = source.Name;
+                    doc["pos"] = e.Position;
+                }
+
+                accepted.Add((p, new Meta(offset, s, seq, e.Class, e.Payload.Length, e.CoalesceKey, ts + _options.TtlOf(e.Class).Ticks, source, e.Position), doc));
             }
 
             EnforceBudget(accepted.Sum(a => (long)a.M.Size), accepted.Select(a => a.M).ToList());
@@ -101,31 +157,43 @@ public sealed partial class DurableOutbox
             lowestPending = Math.Min(_pendingOffsets.Count > 0 ? _pendingOffsets.Min : long.MaxValue, accepted.Count > 0 ? accepted[0].M.Offset : _lastOffset + 1);
             ackVersion = _ackVersion;
             streamDocs = [.. _streamStates.Values.Select(s => new BsonDocument { ["_id"] = s.Name, ["cls"] = (int)s.Class, ["last"] = s.LastSeq, ["acked"] = s.Acked })];
-            streamDocs.Add(new BsonDocument { ["_id"] = "$offset", ["cls"] = 0, ["last"] = _lastOffset, ["acked"] = 0L });
+            streamDocs.Add(new BsonDocument { ["_id"] = OffsetDoc, ["cls"] = 0, ["last"] = _lastOffset, ["acked"] = 0L, ["epoch"] = Epoch });
+            streamDocs.AddRange(_sources.Values.Select(src => new BsonDocument { ["_id"] = SourcePrefix + src.Name, ["cls"] = 0, ["last"] = src.Last, ["acked"] = 0L }));
         }
 
         try
         {
-            // One transaction, so messages, their sequence numbers and the acknowledged positions move together:
-            // after a crash either the whole group is there with its numbers or none of it is.
-            _db.BeginTrans();
-            if (accepted.Count > 0)
+            // One transaction, so messages, their sequence numbers, the acknowledged positions and the producers'
+            // positions move together: after a crash either the whole group is there with its numbers or none of it is.
+            _db.Run(db =>
             {
-                _messages.InsertBulk(accepted.Select(a => a.Doc));
-            }
+                ILiteCollection<BsonDocument> messages = db.GetCollection(Messages);
+                db.BeginTrans();
+                try
+                {
+                    if (accepted.Count > 0)
+                    {
+                        messages.InsertBulk(accepted.Select(a => a.Doc));
+                    }
 
-            foreach (long offset in deletes)
-            {
-                _messages.Delete(offset);
-            }
+                    foreach (long offset in deletes)
+                    {
+                        messages.Delete(offset);
+                    }
 
-            _messages.DeleteMany(Query.LT("_id", lowestPending == long.MaxValue ? _lastOffset + 1 : lowestPending));
-            _streams.Upsert(streamDocs);
-            _db.Commit();
+                    messages.DeleteMany(Query.LT("_id", lowestPending == long.MaxValue ? _lastOffset + 1 : lowestPending));
+                    db.GetCollection(Streams).Upsert(streamDocs);
+                    db.Commit();
+                }
+                catch
+                {
+                    db.Rollback();
+                    throw;
+                }
+            });
         }
         catch (Exception ex)
         {
-            _db.Rollback();
             lock (_lock)
             {
                 _lastOffset = firstOffset - 1;
@@ -138,6 +206,21 @@ public sealed partial class DurableOutbox
                 {
                     _streamStates.Remove(name);
                 }
+
+                foreach ((string name, long? last) in sourceSnapshot)
+                {
+                    if (last is { } l)
+                    {
+                        _sources[name].Last = l;
+                    }
+                    else
+                    {
+                        _sources.Remove(name);
+                    }
+                }
+
+                _refused += accepted.Count;
+                _lastError = ex.Message;
             }
 
             foreach ((Pending p, _, _) in accepted)
@@ -145,7 +228,7 @@ public sealed partial class DurableOutbox
                 p.Done.TrySetException(ex);
             }
 
-            if (ex is LiteException or IOException or UnauthorizedAccessException)
+            if (ex is LiteException or IOException or UnauthorizedAccessException or ObjectDisposedException)
             {
                 return; // the producers were told; the writer keeps running and retries with the next batch
             }
@@ -157,12 +240,14 @@ public sealed partial class DurableOutbox
         {
             _lastCommitAt = _time.GetTimestamp();
             _commits++;
+            _lastError = null;
             _toDelete.RemoveRange(0, deletes.Count);
             _checkpointDirty = _ackVersion != ackVersion;
             foreach ((_, Meta m, _) in accepted)
             {
                 if (_pending.TryAdd(m.Offset, m))
                 {
+                    m.Source?.Pending.Add((m.Position, m.Offset));
                     _pendingOffsets.Add(m.Offset);
                     _ready[(int)m.Class].Add(m.Offset);
                     _bytes += m.Size;
@@ -242,6 +327,7 @@ public sealed partial class DurableOutbox
     private void Remove(Meta meta)
     {
         _pending.Remove(meta.Offset);
+        meta.Source?.Pending.Remove((meta.Position, meta.Offset));
         _pendingOffsets.Remove(meta.Offset);
         _bytes -= meta.Size;
         StreamState s = meta.Stream;

@@ -10,16 +10,25 @@ namespace Edge.Cloud.Outbox;
 /// is at-least-once and in order per stream; only the highest contiguous acknowledged sequence of each stream is
 /// checkpointed, and everything after it is sent again after a restart.
 /// </summary>
+/// <remarks>
+/// Each outbox file has an <see cref="Epoch"/>, drawn when the file is created: a lost and recreated outbox numbers
+/// its streams from 1 again under a new epoch, which the envelope carries. A producer that forwards its own durable
+/// log (the shelf journal) tags each entry with a <see cref="OutboxEntry.Source"/> and position, and reads back, from
+/// the outbox itself, how far it has forwarded (<see cref="SourcePosition"/>, committed with the messages) and how
+/// far every message it handed over is done (<see cref="AckedSourcePosition"/>).
+/// </remarks>
 public sealed partial class DurableOutbox : IDisposable
 {
-    private readonly LiteDatabase _db;
-    private readonly ILiteCollection<BsonDocument> _messages;
-    private readonly ILiteCollection<BsonDocument> _streams;
+    private const string Messages = "outbox";
+    private static readonly TimeSpan ReadRetry = TimeSpan.FromSeconds(1);
+    private const string Streams = "outbox_streams";
+    private readonly ILiteDatabaseHost _db;
     private readonly OutboxOptions _options;
     private readonly TimeProvider _time;
     private readonly Channel<Pending> _incoming = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Lock _lock = new();
     private readonly Dictionary<string, StreamState> _streamStates = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SourceState> _sources = new(StringComparer.Ordinal);
     private readonly Dictionary<long, Meta> _pending = [];
     private readonly SortedSet<long> _pendingOffsets = [];
     private readonly SortedSet<long>[] _ready = [[], [], []];
@@ -35,10 +44,18 @@ public sealed partial class DurableOutbox : IDisposable
     private long _acked;
     private long _coalesced;
     private long _expired;
+    private long _refused;
     private readonly long[] _dropped = new long[3];
+    private string? _lastError;
 
     /// <summary>Opens the outbox over a database (its own file: the outbox syncs often and should not share a journal).</summary>
     public DurableOutbox(LiteDatabase db, OutboxOptions? options = null, TimeProvider? time = null)
+        : this(new FixedDatabaseHost(db ?? throw new ArgumentNullException(nameof(db))), options, time)
+    {
+    }
+
+    /// <summary>Opens the outbox over a database host that reopens the file after an I/O error, so the outbox recovers once space returns.</summary>
+    public DurableOutbox(ILiteDatabaseHost db, OutboxOptions? options = null, TimeProvider? time = null)
     {
         _db = db ?? throw new ArgumentNullException(nameof(db));
         _options = options ?? new OutboxOptions();
@@ -48,11 +65,17 @@ public sealed partial class DurableOutbox : IDisposable
         }
 
         _time = time ?? TimeProvider.System;
-        _messages = db.GetCollection("outbox");
-        _streams = db.GetCollection("outbox_streams");
-        Load();
+        Epoch = _db.Run(Load);
     }
 
+    /// <summary>Identity of this outbox file, drawn when it was created; per-stream numbering belongs to it.</summary>
+    public string Epoch { get; }
+
+    /// <summary>True while the last commit succeeded.</summary>
+    public bool Healthy => _lastError is null;
+
+    /// <summary>Why the last commit failed, while commits fail.</summary>
+    public string? LastError => _lastError;
     /// <summary>Current counters.</summary>
     public OutboxStats Stats
     {
@@ -61,7 +84,7 @@ public sealed partial class DurableOutbox : IDisposable
             lock (_lock)
             {
                 return new OutboxStats(_pending.Count, _bytes, _inFlight, _commits, _enqueued, _acked, _coalesced,
-                    _dropped[(int)MessageClass.Alert], _dropped[(int)MessageClass.Stock], _dropped[(int)MessageClass.Telemetry], _expired);
+                    _dropped[(int)MessageClass.Alert], _dropped[(int)MessageClass.Stock], _dropped[(int)MessageClass.Telemetry], _expired, _refused);
             }
         }
     }
@@ -72,6 +95,32 @@ public sealed partial class DurableOutbox : IDisposable
         lock (_lock)
         {
             return _streamStates.TryGetValue(stream, out StreamState? s) ? s.Acked : 0;
+        }
+    }
+
+    /// <summary>The position of the last committed entry of <paramref name="source"/>, or null when this outbox never held one.</summary>
+    public long? SourcePosition(string source)
+    {
+        lock (_lock)
+        {
+            return _sources.TryGetValue(source, out SourceState? s) ? s.Last : null;
+        }
+    }
+
+    /// <summary>
+    /// The highest position P of <paramref name="source"/> such that every entry up to P is done: acknowledged, or
+    /// dropped and counted. 0 when the source is unknown.
+    /// </summary>
+    public long AckedSourcePosition(string source)
+    {
+        lock (_lock)
+        {
+            if (!_sources.TryGetValue(source, out SourceState? s))
+            {
+                return 0;
+            }
+
+            return s.Pending.Count > 0 ? s.Pending.Min.Position - 1 : s.Last;
         }
     }
 
@@ -87,12 +136,17 @@ public sealed partial class DurableOutbox : IDisposable
             throw new ArgumentException("Stream and Type must not be empty.", nameof(entry));
         }
 
+        if (entry.Stream.StartsWith('$') || (entry.Source is { } source && (source.Length == 0 || entry.Position < 0)))
+        {
+            throw new ArgumentException("Stream names must not start with '$'; a Source needs a name and a position >= 0.", nameof(entry));
+        }
+
         if (entry.Payload.Length > _options.MaxMessageBytes)
         {
             throw new ArgumentException($"Payload of {entry.Payload.Length} bytes exceeds Outbox:MaxMessageBytes ({_options.MaxMessageBytes}).", nameof(entry));
         }
 
-        if (!IsJson(entry.Payload))
+        if (!System.Text.Unicode.Utf8.IsValid(entry.Payload) || !IsJson(entry.Payload))
         {
             throw new ArgumentException("Payload must be one well-formed UTF-8 JSON value.", nameof(entry));
         }
@@ -173,17 +227,26 @@ public sealed partial class DurableOutbox : IDisposable
     {
         while (true)
         {
-            if (TryTake(out OutboxMessage? message))
+            switch (TryTakeCore(out OutboxMessage? message))
             {
-                return message;
+                case TakeResult.Taken:
+                    return message!;
+                case TakeResult.Failed:
+                    // The file could not be read (a full disk broke the engine): the message is back in place; try
+                    // again shortly rather than waiting for a signal that may not come.
+                    await Task.Delay(ReadRetry, _time, cancellationToken);
+                    break;
+                default:
+                    await _readySignal.WaitAsync(cancellationToken);
+                    break;
             }
-
-            await _readySignal.WaitAsync(cancellationToken);
         }
     }
 
     /// <summary>Takes the next message to send, if any. It stays pending (in flight) until acknowledged or released.</summary>
-    public bool TryTake([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out OutboxMessage? message)
+    public bool TryTake([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out OutboxMessage? message) => TryTakeCore(out message) == TakeResult.Taken;
+
+    private TakeResult TryTakeCore(out OutboxMessage? message)
     {
         message = null;
         while (true)
@@ -215,10 +278,25 @@ public sealed partial class DurableOutbox : IDisposable
 
             if (meta is null)
             {
-                return false;
+                return TakeResult.Empty;
             }
 
-            BsonDocument? doc = _messages.FindById(meta.Offset);
+            BsonDocument? doc;
+            try
+            {
+                doc = _db.Run(db => db.GetCollection(Messages).FindById(meta.Offset));
+            }
+            catch (Exception ex) when (ex is LiteException or IOException or UnauthorizedAccessException or ObjectDisposedException)
+            {
+                lock (_lock)
+                {
+                    _inFlight--;
+                    _ready[(int)meta.Class].Add(meta.Offset);
+                }
+
+                return TakeResult.Failed;
+            }
+
             if (doc is null)
             {
                 // Deleted under us (cannot happen while pending); skip rather than send nothing.
@@ -231,8 +309,8 @@ public sealed partial class DurableOutbox : IDisposable
             }
 
             message = new OutboxMessage(meta.Offset, doc["mid"].AsString, meta.Stream.Name, meta.Seq, doc["type"].AsString, meta.Class,
-                new DateTimeOffset(doc["ts"].AsInt64, TimeSpan.Zero), doc["body"].AsBinary);
-            return true;
+                new DateTimeOffset(doc["ts"].AsInt64, TimeSpan.Zero), doc["body"].AsBinary, Epoch);
+            return TakeResult.Taken;
         }
     }
 
@@ -297,7 +375,25 @@ public sealed partial class DurableOutbox : IDisposable
         public SortedSet<long> AckedAhead { get; } = [];
     }
 
-    private sealed record Meta(long Offset, StreamState Stream, long Seq, MessageClass Class, int Size, string? CoalesceKey, long ExpiresAt);
+    private sealed class SourceState(string name)
+    {
+        public string Name { get; } = name;
+
+        /// <summary>Position of the last committed entry.</summary>
+        public long Last { get; set; }
+
+        /// <summary>Positions (with their offsets) of entries not yet done.</summary>
+        public SortedSet<(long Position, long Offset)> Pending { get; } = [];
+    }
+
+    private enum TakeResult
+    {
+        Empty,
+        Taken,
+        Failed,
+    }
+
+    private sealed record Meta(long Offset, StreamState Stream, long Seq, MessageClass Class, int Size, string? CoalesceKey, long ExpiresAt, SourceState? Source = null, long Position = 0);
 
     internal sealed record Pending(OutboxEntry Entry, TaskCompletionSource<OutboxReceipt> Done);
 }

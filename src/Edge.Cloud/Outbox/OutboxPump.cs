@@ -3,20 +3,31 @@ using Edge.Cloud.Transport;
 
 namespace Edge.Cloud.Outbox;
 
-/// <summary>Pacing of the pump (<c>Cloud:Replay*</c>).</summary>
+/// <summary>Pacing of the pump (<c>Cloud:Pump:*</c>).</summary>
 public sealed class PumpOptions
 {
+    /// <summary>What <see cref="MaxInFlight"/> 0 means: MQTT's own limit, the 65,535 packet identifiers of one connection.</summary>
+    public const int ProtocolMaxInFlight = 65_535;
+
     /// <summary>Most messages per second to the cloud; 0 for no limit. Paces the replay of a backlog after an outage.</summary>
     public double RatePerSecond { get; set; } = 500;
 
-    /// <summary>Messages that may go at once after a quiet spell before pacing applies.</summary>
+    /// <summary>Messages that may go at once after a quiet spell before pacing applies; 0 for none (every message waits its turn).</summary>
     public int Burst { get; set; } = 50;
 
     /// <summary>Each pause is stretched or shortened at random by up to this fraction, so gateways do not send in step.</summary>
     public double Jitter { get; set; } = 0.2;
 
-    /// <summary>Messages sent but not yet acknowledged, at most.</summary>
+    /// <summary>Messages sent but not yet acknowledged, at most; 0 for no limit of ours (MQTT's 65,535 packet identifiers).</summary>
     public int MaxInFlight { get; set; } = 32;
+
+    /// <summary>Names the first invalid setting, or null.</summary>
+    public string? Problem() =>
+        !(RatePerSecond >= 0) || double.IsInfinity(RatePerSecond) ? "Pump:RatePerSecond must be a number >= 0 (0 = no limit)"
+        : Burst < 0 ? "Pump:Burst must be >= 0"
+        : MaxInFlight is < 0 or > ProtocolMaxInFlight ? $"Pump:MaxInFlight must be from 0 (no limit) to {ProtocolMaxInFlight}"
+        : !(Jitter is >= 0 and <= 1) ? "Pump:Jitter must be from 0 to 1"
+        : null;
 }
 
 /// <summary>
@@ -42,7 +53,7 @@ public sealed class OutboxPump : IDisposable
         _options = options ?? new PumpOptions();
         _time = time ?? TimeProvider.System;
         _random = random ?? Random.Shared.NextDouble;
-        _inFlight = new SemaphoreSlim(Math.Max(1, _options.MaxInFlight));
+        _inFlight = new SemaphoreSlim(_options.MaxInFlight == 0 ? PumpOptions.ProtocolMaxInFlight : _options.MaxInFlight);
     }
 
     /// <summary>Messages the transport confirmed.</summary>

@@ -21,7 +21,9 @@ public enum MessageClass
 /// <param name="CoalesceKey">Messages with the same key supersede each other: over budget only the latest is kept.</param>
 /// <param name="Timestamp">When the event happened; now when null.</param>
 /// <param name="MessageId">A caller-chosen id (deterministic, so a producer replaying after a crash yields duplicates that share it); a new one when null.</param>
-public sealed record OutboxEntry(string Stream, string Type, MessageClass Class, byte[] Payload, string? CoalesceKey = null, DateTimeOffset? Timestamp = null, string? MessageId = null);
+/// <param name="Source">The producer's own durable log this entry comes from (for <see cref="DurableOutbox.SourcePosition"/>), or null.</param>
+/// <param name="Position">The entry's position in <paramref name="Source"/>; increasing in the order entries are enqueued.</param>
+public sealed record OutboxEntry(string Stream, string Type, MessageClass Class, byte[] Payload, string? CoalesceKey = null, DateTimeOffset? Timestamp = null, string? MessageId = null, string? Source = null, long Position = 0);
 
 /// <summary>A stored message, as the pump hands it to a transport.</summary>
 /// <param name="Offset">Global, increasing position in the outbox.</param>
@@ -32,13 +34,15 @@ public sealed record OutboxEntry(string Stream, string Type, MessageClass Class,
 /// <param name="Class">Delivery class.</param>
 /// <param name="Timestamp">When the event happened.</param>
 /// <param name="Payload">UTF-8 JSON of the event.</param>
-public sealed record OutboxMessage(long Offset, string MessageId, string Stream, long Seq, string Type, MessageClass Class, DateTimeOffset Timestamp, byte[] Payload);
+/// <param name="Epoch">The outbox's epoch: <paramref name="Seq"/> is gap-free within it.</param>
+public sealed record OutboxMessage(long Offset, string MessageId, string Stream, long Seq, string Type, MessageClass Class, DateTimeOffset Timestamp, byte[] Payload, string Epoch = "");
 
 /// <summary>Proof that a message is on disk.</summary>
 public readonly record struct OutboxReceipt(long Offset, string MessageId, long Seq);
 
 /// <summary>Counters, for health, logs and benchmarks.</summary>
-public sealed record OutboxStats(long Pending, long PendingBytes, long InFlight, long Commits, long Enqueued, long Acked, long Coalesced, long DroppedAlert, long DroppedStock, long DroppedTelemetry, long Expired);
+/// <remarks><c>Refused</c> counts messages whose commit failed (a full disk): their producers were told, and a producer that cannot retry loses them.</remarks>
+public sealed record OutboxStats(long Pending, long PendingBytes, long InFlight, long Commits, long Enqueued, long Acked, long Coalesced, long DroppedAlert, long DroppedStock, long DroppedTelemetry, long Expired, long Refused = 0);
 
 /// <summary>Outbox settings (<c>Outbox:*</c>).</summary>
 public sealed class OutboxOptions
