@@ -15,44 +15,48 @@ public static class CloudRegistration
     public const string OutboxFile = "outbox.db";
 
     /// <summary>Adds cloud sync; with <c>Cloud:Mode=None</c> nothing is queued and nothing connects.</summary>
-    public static WebApplicationBuilder AddCloudSync(this WebApplicationBuilder builder, CloudOptions cloud, string storeId)
+    /// <param name="builder">The host.</param>
+    /// <param name="cloud">The validated <c>Cloud</c> section.</param>
+    /// <param name="storeId">The store, for topics.</param>
+    /// <param name="outboxDatabase">The opened <c>outbox.db</c> (null with <c>Cloud:Mode=None</c>).</param>
+    public static WebApplicationBuilder AddCloudSync(this WebApplicationBuilder builder, CloudOptions cloud, string storeId, GatewayDatabase? outboxDatabase)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(cloud);
         IServiceCollection services = builder.Services;
         services.AddSingleton<StoreDataStore>();
         services.AddSingleton<DesiredConfigStore>();
-        if (cloud.Mode == CloudMode.None)
+        if (cloud.Mode == CloudMode.None || outboxDatabase is null)
         {
             return builder;
         }
 
         services.AddSingleton(cloud);
         services.AddSingleton(cloud.Pump);
-        services.AddKeyedSingleton(OutboxFile, (sp, _) =>
-        {
-            GatewayOptions gateway = sp.GetRequiredService<IOptions<GatewayOptions>>().Value;
-            GatewayDatabase db = GatewayDatabase.Open(gateway.DataDir, sp.GetRequiredService<TimeProvider>(), OutboxFile);
-            if (db.QuarantinedTo is { } aside)
-            {
-                ShelfLog.DatabaseQuarantined(sp.GetRequiredService<ILogger<GatewayDatabase>>(), db.Path, aside);
-            }
-
-            return db;
-        });
-        services.AddSingleton(sp => new DurableOutbox(sp.GetRequiredKeyedService<GatewayDatabase>(OutboxFile).Db, cloud.Outbox, sp.GetRequiredService<TimeProvider>()));
+        services.AddKeyedSingleton(OutboxFile, outboxDatabase);
+        services.AddSingleton(sp => new DurableOutbox(outboxDatabase, cloud.Outbox, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ICloudTransport>(sp =>
         {
             string gatewayId = sp.GetRequiredService<IOptions<GatewayOptions>>().Value.Id;
             TimeProvider time = sp.GetRequiredService<TimeProvider>();
-            return cloud.Mode switch
+            LinkedTransport transport = cloud.Mode switch
             {
-                CloudMode.Mqtt => new MqttTransport(cloud.Mqtt, storeId, gatewayId, time: time),
-                _ => Edge.Cloud.IotHub.IotHubTransport.Create(cloud.IotHub, sp.GetRequiredService<IOptions<GatewayOptions>>().Value.DataDir, time),
+                CloudMode.Mqtt => new MqttTransport(cloud.Mqtt, storeId, gatewayId, time: time, limits: cloud.Inbound),
+                _ => Edge.Cloud.IotHub.IotHubTransport.Create(cloud.IotHub, sp.GetRequiredService<IOptions<GatewayOptions>>().Value.DataDir, time, cloud.Inbound),
             };
+            ILogger logger = sp.GetRequiredService<ILogger<CloudCommandRouter>>();
+            transport.InboundFailed += (what, ex) => CloudLog.InboundFailed(logger, what, ex);
+            return transport;
         });
         services.AddSingleton(sp => new OutboxPump(sp.GetRequiredService<DurableOutbox>(), sp.GetRequiredService<ICloudTransport>(), cloud.Pump, sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(sp => new ShelfEventBridge(sp.GetRequiredService<ShelfStore>(), sp.GetRequiredService<StockJournal>(), sp.GetRequiredService<DurableOutbox>(), sp.GetRequiredService<IOptions<GatewayOptions>>().Value.Id));
+        services.AddSingleton(sp => new ShelfEventBridge(
+            sp.GetRequiredService<ShelfStore>(),
+            sp.GetRequiredService<GatewayDatabase>(),
+            sp.GetRequiredService<StockJournal>(),
+            sp.GetRequiredService<DurableOutbox>(),
+            sp.GetRequiredService<IOptions<GatewayOptions>>().Value.Id,
+            outboxDatabase.QuarantinedTo,
+            sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<CloudCommandRouter>();
         services.AddSingleton<CloudSyncService>();
         services.AddHostedService(sp => sp.GetRequiredService<CloudSyncService>());

@@ -26,19 +26,41 @@ public sealed class CloudSyncService : BackgroundService
         _logger = logger;
     }
 
+    /// <summary>False while the outbox cannot commit (a full disk): messages cannot be accepted for the cloud.</summary>
+    public bool Healthy => _outbox.Healthy;
+
     /// <summary>For <c>/healthz</c>.</summary>
     public object Health()
     {
         OutboxStats s = _outbox.Stats;
+        InboundStats inbound = _transport.InboundStats;
         return new
         {
             mode = _options.Mode.ToString(),
             connected = _transport.IsConnected,
             connectAttempts = _transport.ConnectAttempts,
             lastError = _transport.LastError,
-            outbox = new { pending = s.Pending, pendingBytes = s.PendingBytes, inFlight = s.InFlight, acked = s.Acked, coalesced = s.Coalesced, droppedAlert = s.DroppedAlert, droppedStock = s.DroppedStock, droppedTelemetry = s.DroppedTelemetry, expired = s.Expired },
+            outbox = new
+            {
+                epoch = _outbox.Epoch,
+                pending = s.Pending,
+                pendingBytes = s.PendingBytes,
+                inFlight = s.InFlight,
+                acked = s.Acked,
+                coalesced = s.Coalesced,
+                droppedAlert = s.DroppedAlert,
+                droppedStock = s.DroppedStock,
+                droppedTelemetry = s.DroppedTelemetry,
+                expired = s.Expired,
+                refused = s.Refused,
+                error = _outbox.LastError,
+            },
+            inbound = new { handled = inbound.Handled, oversized = inbound.Oversized, failed = inbound.Failed, rejected = _router.Rejected, lastError = inbound.LastError },
             sent = _pump.Sent,
             forwardedShelfSeq = _bridge.Forwarded,
+            acknowledgedShelfSeq = _bridge.Acknowledged,
+            bridgeError = _bridge.LastError,
+            outboxLoss = _bridge.Loss,
         };
     }
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Edge.Cloud.Outbox;
 using Edge.Gateway.Shelves;
 using Edge.Gateway.Storage;
@@ -6,26 +7,46 @@ using Edge.Gateway.Storage;
 namespace Edge.Gateway.Cloud;
 
 /// <summary>
-/// Moves journaled shelf events into the cloud outbox. The journal is the source of truth: the bridge reads it from
-/// its last forwarded position, so an event committed just before a crash is still forwarded after the restart. A
-/// replay after a crash may enqueue an event twice; both copies carry the same deterministic messageId
-/// (<c>{gatewayId}:shelf:{seq}</c>), which is what downstream deduplicates by.
+/// Moves journaled shelf events into the cloud outbox. The journal is the source of truth: how far it has been
+/// forwarded is committed inside the outbox with the messages themselves (<see cref="DurableOutbox.SourcePosition"/>),
+/// so the two cannot disagree after a crash, and how far the cloud has acknowledged it is checkpointed beside the
+/// journal (<see cref="BridgeCheckpoint"/>), so a lost outbox is repaired by sending again everything after that.
+/// Every event keeps a deterministic messageId (<c>{gatewayId}:shelf:{epoch}:{seq}</c>), which is what downstream
+/// deduplicates by; the journal's epoch makes it unique even after the database was lost or rolled back.
 /// </summary>
 public sealed class ShelfEventBridge : IDisposable
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private static readonly TimeSpan CheckpointEvery = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan LastRetry = TimeSpan.FromSeconds(10);
     private readonly ShelfStore _store;
+    private readonly GatewayDatabase _database;
     private readonly DurableOutbox _outbox;
     private readonly string _gatewayId;
+    private readonly string? _outboxQuarantinedTo;
+    private readonly TimeProvider _time;
     private readonly SemaphoreSlim _signal = new(0);
+    private BridgeCheckpoint? _saved;
+    private long _lastCheckpointAt;
 
     /// <summary>Wires the bridge to the journal's commits.</summary>
-    public ShelfEventBridge(ShelfStore store, StockJournal journal, DurableOutbox outbox, string gatewayId)
+    /// <param name="store">The journal.</param>
+    /// <param name="database">The gateway database, for the checkpoint.</param>
+    /// <param name="journal">Signals new commits.</param>
+    /// <param name="outbox">Where events go.</param>
+    /// <param name="gatewayId">Prefix of message ids.</param>
+    /// <param name="outboxQuarantinedTo">Where a damaged outbox file was moved at start, if it was.</param>
+    /// <param name="time">Clock.</param>
+    public ShelfEventBridge(ShelfStore store, GatewayDatabase database, StockJournal journal, DurableOutbox outbox, string gatewayId, string? outboxQuarantinedTo = null, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(journal);
         _store = store;
+        _database = database;
         _outbox = outbox;
         _gatewayId = gatewayId;
+        _outboxQuarantinedTo = outboxQuarantinedTo;
+        _time = time ?? TimeProvider.System;
         journal.Committed += _ =>
         {
             if (_signal.CurrentCount == 0)
@@ -35,49 +56,168 @@ public sealed class ShelfEventBridge : IDisposable
         };
     }
 
-    /// <inheritdoc />
-    public void Dispose() => _signal.Dispose();
-
     /// <summary>Journal position already in the outbox.</summary>
     public long Forwarded { get; private set; }
 
-    /// <summary>The outbox entry for a shelf event: sensor events are alerts, everything else stock.</summary>
-    public OutboxEntry EntryOf(ShelfEvent e)
+    /// <summary>Every journal event up to this seq is acknowledged by the cloud (as last checkpointed).</summary>
+    public long Acknowledged => _saved?.AckedSeq ?? 0;
+
+    /// <summary>The outbox loss found at start, if any.</summary>
+    public OutboxLoss? Loss { get; private set; }
+
+    /// <summary>The last storage error that held the bridge up, while it is held up.</summary>
+    public string? LastError { get; private set; }
+
+    private string Source => "journal:" + _store.JournalId;
+
+    /// <inheritdoc />
+    public void Dispose() => _signal.Dispose();
+
+    /// <summary>The outbox entry for a journaled event: sensor events are alerts, everything else stock.</summary>
+    public OutboxEntry EntryOf(JournalEntry entry)
     {
-        ArgumentNullException.ThrowIfNull(e);
+        ArgumentNullException.ThrowIfNull(entry);
+        ShelfEvent e = entry.Event;
         bool alert = e.Type is ShelfEventType.SensorFault or ShelfEventType.SensorRecovered;
+        var payload = (JsonObject)JsonSerializer.SerializeToNode(e, Json)!;
+        if (entry.Epoch is { } epoch)
+        {
+            payload["epoch"] = epoch;
+        }
+
         return new OutboxEntry(
             alert ? "alerts" : "shelf",
             e.Type.ToString(),
             alert ? MessageClass.Alert : MessageClass.Stock,
-            JsonSerializer.SerializeToUtf8Bytes(e, Json),
+            JsonSerializer.SerializeToUtf8Bytes(payload, Json),
             Timestamp: e.Timestamp,
-            MessageId: $"{_gatewayId}:shelf:{e.Seq}");
+            MessageId: entry.Epoch is null ? $"{_gatewayId}:shelf:{e.Seq}" : $"{_gatewayId}:shelf:{entry.Epoch}:{e.Seq}",
+            Source: Source,
+            Position: e.Seq);
+    }
+
+    /// <summary>Decides where forwarding starts, and finds a lost outbox. Called by <see cref="RunAsync"/>; tests call it directly.</summary>
+    internal void Start()
+    {
+        long journalLast = _store.LastSeq;
+        _saved = BridgeCheckpoint.Load(_database);
+        long floor = _saved is { } cp && cp.JournalId == _store.JournalId ? cp.AckedSeq : 0;
+        long start;
+        if (_saved is not null && _saved.OutboxEpoch != _outbox.Epoch)
+        {
+            // The outbox we forwarded to is gone (quarantined, deleted, replaced): everything not known to be
+            // acknowledged goes out again.
+            start = floor;
+            Loss = new OutboxLoss(_saved.OutboxEpoch, _outbox.Epoch, _time.GetUtcNow(), _outboxQuarantinedTo ?? "the outbox file was missing or replaced",
+                Math.Min(floor, journalLast), journalLast, _saved.Waiting, _saved.SavedAt);
+        }
+        else
+        {
+            start = _outbox.SourcePosition(Source) ?? floor;
+        }
+
+        // A journal that rolled back or was replaced holds fewer events than were forwarded: go on from its end.
+        Forwarded = Math.Min(start, journalLast);
+        SaveCheckpoint(force: true);
     }
 
     /// <summary>Forwards until cancelled.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        Forwarded = _store.CloudForwardedSeq;
+        TimeSpan retry = FirstRetry;
+        try
+        {
+            Start();
+        }
+        catch (Exception ex) when (IsStorage(ex))
+        {
+            // Storage is failing at start: forward from the outbox's own position once it works.
+            LastError = ex.Message;
+            Forwarded = Math.Min(_outbox.SourcePosition(Source) ?? 0, _store.LastSeq);
+        }
+
+        if (Loss is { } loss)
+        {
+            try
+            {
+                await EnqueueLossAlertAsync(loss);
+            }
+            catch (Exception ex) when (IsStorage(ex))
+            {
+                LastError = ex.Message; // /healthz still says it
+            }
+        }
+
         try
         {
             while (!cancellationToken.IsCancellationRequested)
             {
-                List<ShelfEvent> batch = _store.EventsAfter(Forwarded, 500).ToList();
-                if (batch.Count == 0)
+                try
                 {
-                    await _signal.WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
-                    continue;
-                }
+                    if (await ForwardOnceAsync())
+                    {
+                        retry = FirstRetry;
+                        continue;
+                    }
 
-                await Task.WhenAll(batch.Select(e => _outbox.EnqueueAsync(EntryOf(e))));
-                // Only now, with every event of the batch on disk in the outbox, is the position moved.
-                Forwarded = batch[^1].Seq;
-                _store.SetCloudForwardedSeq(Forwarded);
+                    SaveCheckpoint(force: false);
+                    LastError = null;
+                    await _signal.WaitAsync(CheckpointEvery, cancellationToken);
+                }
+                catch (Exception ex) when (IsStorage(ex))
+                {
+                    // A full disk or a broken file: nothing moves until it works again; the journal keeps everything.
+                    LastError = ex.Message;
+                    await Task.Delay(retry, _time, cancellationToken);
+                    retry = retry * 2 > LastRetry ? LastRetry : retry * 2;
+                }
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
         }
     }
+
+    // Forwards one batch; false when there was nothing to forward.
+    internal async Task<bool> ForwardOnceAsync()
+    {
+        IReadOnlyList<JournalEntry> batch = _store.EntriesAfter(Forwarded, 500);
+        if (batch.Count == 0)
+        {
+            return false;
+        }
+
+        await Task.WhenAll(batch.Select(e => _outbox.EnqueueAsync(EntryOf(e))));
+        // Only now, with every event of the batch on disk in the outbox, is the position moved.
+        Forwarded = batch[^1].Event.Seq;
+        return true;
+    }
+
+    private void SaveCheckpoint(bool force)
+    {
+        long now = _time.GetTimestamp();
+        if (!force && _time.GetElapsedTime(_lastCheckpointAt, now) < CheckpointEvery)
+        {
+            return;
+        }
+
+        long acked = Math.Min(_outbox.SourcePosition(Source) is null ? Acknowledged : _outbox.AckedSourcePosition(Source), _store.LastSeq);
+        if (!force && _saved is not null && _saved.AckedSeq == acked && _saved.OutboxEpoch == _outbox.Epoch)
+        {
+            return;
+        }
+
+        var checkpoint = new BridgeCheckpoint(_outbox.Epoch, _store.JournalId, acked, _outbox.Stats.Pending, _time.GetUtcNow());
+        checkpoint.Save(_database);
+        _saved = checkpoint;
+        _lastCheckpointAt = now;
+    }
+
+    private Task<OutboxReceipt> EnqueueLossAlertAsync(OutboxLoss loss) => _outbox.EnqueueAsync(new OutboxEntry(
+        "gateway-alerts",
+        "OutboxLost",
+        MessageClass.Alert,
+        JsonSerializer.SerializeToUtf8Bytes(loss, Json)));
+
+    private static bool IsStorage(Exception ex) => ex is LiteDB.LiteException or IOException or UnauthorizedAccessException or ObjectDisposedException;
 }

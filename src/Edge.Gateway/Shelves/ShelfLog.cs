@@ -17,8 +17,11 @@ internal static partial class ShelfLog
     [LoggerMessage(1003, LogLevel.Information, "{Type} on {ShelfId} ({Sku}): {Before} -> {After}, {Grams} g, confidence {Confidence}, seq {Seq}")]
     public static partial void Event(ILogger logger, ShelfEventType type, string shelfId, string sku, int before, int after, double grams, double confidence, long seq);
 
-    [LoggerMessage(1004, LogLevel.Error, "The shelf journal could not commit: {Error}. Events are kept in memory and retried.")]
+    [LoggerMessage(1004, LogLevel.Error, "The shelf journal could not commit: {Error}. Events are kept in memory and retried; /healthz says 503 meanwhile.")]
     public static partial void JournalFailing(ILogger logger, string error);
+
+    [LoggerMessage(1007, LogLevel.Information, "The shelf journal commits again; {Events} events that waited in memory are journaled")]
+    public static partial void JournalRecovered(ILogger logger, int events);
 
     [LoggerMessage(1005, LogLevel.Error, "The database {Path} could not be read and was moved to {Aside}; starting on a fresh database. Stock counts are re-measured from the shelves.")]
     public static partial void DatabaseQuarantined(ILogger logger, string path, string aside);

@@ -42,6 +42,7 @@ public sealed class ShelfService : BackgroundService
         _logger = logger;
         _journal.Committed += LogEvents;
         _journal.Failing += error => ShelfLog.JournalFailing(_logger, error);
+        _journal.Recovered += waited => ShelfLog.JournalRecovered(_logger, waited);
     }
 
     /// <summary>The pipelines by slot, in layout order.</summary>

@@ -2,7 +2,7 @@ using System.Device.Gpio;
 using Edge.Gateway.Configuration;
 using Edge.Gateway.Simulation;
 using Edge.Gateway.Storage;
-using Microsoft.Extensions.Options;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Edge.Gateway.Shelves;
 
@@ -10,27 +10,17 @@ namespace Edge.Gateway.Shelves;
 public static class ShelvesRegistration
 {
     /// <summary>Adds the database, journal, stock board, layout and shelf service.</summary>
-    public static WebApplicationBuilder AddShelves(this WebApplicationBuilder builder, ShelfLayout layout)
+    public static WebApplicationBuilder AddShelves(this WebApplicationBuilder builder, ShelfLayout layout, GatewayDatabase database)
     {
         ArgumentNullException.ThrowIfNull(builder);
         IServiceCollection services = builder.Services;
         services.AddSingleton(layout);
-        services.AddSingleton(TimeProvider.System);
+        services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<DetectionOptions>().Bind(builder.Configuration.GetSection("Detection"));
-        services.AddSingleton(sp =>
-        {
-            GatewayOptions gateway = sp.GetRequiredService<IOptions<GatewayOptions>>().Value;
-            GatewayDatabase db = GatewayDatabase.Open(gateway.DataDir, sp.GetRequiredService<TimeProvider>());
-            if (db.QuarantinedTo is { } aside)
-            {
-                ShelfLog.DatabaseQuarantined(sp.GetRequiredService<ILogger<GatewayDatabase>>(), db.Path, aside);
-            }
-
-            return db;
-        });
+        services.AddSingleton(database);
         services.AddSingleton<ShelfStore>();
         services.AddSingleton<StockBoard>();
-        services.AddSingleton<StockJournal>();
+        services.AddSingleton(sp => new StockJournal(sp.GetRequiredService<ShelfStore>(), sp.GetRequiredService<StockBoard>(), sp.GetRequiredService<TimeProvider>()));
         if (!layout.Simulated)
         {
             services.AddSingleton<Func<GpioController>>(_ => () => new GpioController());
@@ -45,14 +35,26 @@ public static class ShelvesRegistration
     public static WebApplication MapShelfEndpoints(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        app.MapGet("/healthz", (ShelfService shelves, StockJournal journal, ShelfStore store, IServiceProvider services) =>
+        app.MapGet("/healthz", (ShelfService shelves, StockJournal journal, ShelfStore store, GatewayDatabase database, IServiceProvider services) =>
         {
             int faulted = shelves.Pipelines.Count(p => p.Status == SlotStatus.Faulted);
-            object cloud = services.GetService<Edge.Gateway.Cloud.CloudSyncService>()?.Health() ?? new { mode = "None" };
-            // A disconnected cloud is reported but is not unhealthy: the outbox holds everything until it is back.
-            var body = new { status = journal.Healthy ? "healthy" : "unhealthy", shelves = shelves.Pipelines.Count, faultedShelves = faulted, journalSeq = store.LastSeq, journalError = journal.LastError, cloud };
-            // A faulted shelf is reported but does not make the gateway unhealthy: the other shelves keep working.
-            return journal.Healthy ? Results.Ok(body) : Results.Json(body, statusCode: StatusCodes.Status503ServiceUnavailable);
+            var cloudSync = services.GetService<Edge.Gateway.Cloud.CloudSyncService>();
+            object cloud = cloudSync?.Health() ?? new { mode = "None" };
+            // Unhealthy (503) while anything durable cannot be written: the journal, or the outbox. A disconnected
+            // cloud is reported but is not unhealthy: the outbox holds everything until it is back. A faulted shelf
+            // is reported but does not make the gateway unhealthy: the other shelves keep working.
+            bool healthy = journal.Healthy && (cloudSync?.Healthy ?? true);
+            var body = new
+            {
+                status = healthy ? "healthy" : "unhealthy",
+                shelves = shelves.Pipelines.Count,
+                faultedShelves = faulted,
+                journalSeq = store.LastSeq,
+                journalError = journal.LastError,
+                journal = new { id = store.JournalId, epoch = store.Epoch, waiting = journal.Waiting, dropped = journal.Dropped, failedCommits = journal.Failures, quarantinedTo = database.QuarantinedTo },
+                cloud,
+            };
+            return healthy ? Results.Ok(body) : Results.Json(body, statusCode: StatusCodes.Status503ServiceUnavailable);
         });
 
         app.MapGet("/api/stock", (ShelfLayout layout, StockBoard board) =>

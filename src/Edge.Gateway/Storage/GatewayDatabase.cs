@@ -1,64 +1,208 @@
+using Edge.Cloud.Outbox;
 using LiteDB;
 
 namespace Edge.Gateway.Storage;
 
+/// <summary>A database file that cannot be used at all (a directory in its place, no permission): the gateway cannot start.</summary>
+public sealed class DatabaseUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
+
 /// <summary>
-/// Owns the gateway's LiteDB file in the data directory. A file that cannot be opened or read is moved aside
-/// (never overwritten or deleted) and a fresh one is started, so a corrupt SD-card sector costs history,
-/// not the gateway.
+/// Owns one LiteDB file in the data directory. A file that cannot be opened or read, or that is empty, is moved aside
+/// (never overwritten or deleted) and a fresh one is started, so a corrupt SD-card sector costs history, not the
+/// gateway. Every operation runs through <see cref="Run{T}"/>: after an I/O error (a full disk) LiteDB's engine stays
+/// broken, so the next operation reopens the file first and the gateway recovers by itself once space returns.
 /// </summary>
-public sealed class GatewayDatabase : IDisposable
+public sealed class GatewayDatabase : ILiteDatabaseHost, IDisposable
 {
     /// <summary>File name of the database inside the data directory.</summary>
     public const string FileName = "gateway.db";
 
+    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    private readonly Lock _lock = new();
+    private LiteDatabase _db;
+    private bool _broken;
+
     private GatewayDatabase(LiteDatabase db, string path, string? quarantinedTo)
     {
-        Db = db;
+        _db = db;
         Path = path;
         QuarantinedTo = quarantinedTo;
     }
 
-    /// <summary>The open database. LiteDB serialises access internally; our writers are single threads anyway.</summary>
-    public LiteDatabase Db { get; }
+    /// <summary>The open database, for code that reads it once at start. Prefer <see cref="Run{T}"/>.</summary>
+    public LiteDatabase Db
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _db;
+            }
+        }
+    }
 
     /// <summary>Full path of the database file.</summary>
     public string Path { get; }
 
-    /// <summary>Where an unreadable file was moved on open, or null if the file opened cleanly.</summary>
+    /// <summary>Where an unreadable file was moved on open, with the reason, or null if the file opened cleanly.</summary>
     public string? QuarantinedTo { get; }
 
-    /// <summary>Opens (or creates) a database in <paramref name="dataDir"/>, quarantining an unreadable file.</summary>
-    /// <param name="dataDir">The gateway's data directory; created when missing.</param>
+    /// <summary>How many times the file was reopened after an I/O error; changes whenever the engine was replaced.</summary>
+    public int Generation { get; private set; }
+
+    /// <summary>The last I/O error, while the database is failing; null once an operation succeeded again.</summary>
+    public string? LastError { get; private set; }
+
+    /// <summary>Opens (or creates) a database in <paramref name="dataDir"/>, quarantining an unreadable or empty file.</summary>
+    /// <param name="dataDir">The gateway's data directory; created (owner only) when missing.</param>
     /// <param name="clock">Names the quarantined file.</param>
     /// <param name="fileName">File name: <see cref="FileName"/> for shelf state, <c>outbox.db</c> for the cloud outbox.</param>
+    /// <exception cref="DatabaseUnavailableException">The directory or file cannot be used at all.</exception>
     public static GatewayDatabase Open(string dataDir, TimeProvider? clock = null, string fileName = FileName)
     {
-        Directory.CreateDirectory(dataDir);
         string path = System.IO.Path.GetFullPath(System.IO.Path.Combine(dataDir, fileName));
         try
         {
-            return new GatewayDatabase(OpenChecked(path), path, null);
+            CreateOwnerOnly(dataDir);
         }
-        catch (Exception ex) when (ex is LiteException or IOException or InvalidCastException or InvalidOperationException or ArgumentException or FormatException or OverflowException or IndexOutOfRangeException or NullReferenceException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            // LiteDB reports a damaged file through many exception types; any failure to open and read it back
-            // means the same thing here.
-            string stamp = (clock ?? TimeProvider.System).GetUtcNow().ToString("yyyyMMdd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture);
-            string aside = $"{path}.corrupt-{stamp}";
-            File.Move(path, aside);
-            string log = LogFileOf(path);
-            if (File.Exists(log))
+            throw new DatabaseUnavailableException($"the data directory '{System.IO.Path.GetFullPath(dataDir)}' cannot be created or used: {ex.Message}", ex);
+        }
+
+        if (Directory.Exists(path))
+        {
+            throw new DatabaseUnavailableException($"'{path}' is a directory, not a database file; move it away");
+        }
+
+        string? quarantined = null;
+        if (File.Exists(path) && new FileInfo(path).Length == 0)
+        {
+            // LiteDB would silently start a fresh database over an empty file: say so, and keep the evidence.
+            quarantined = Quarantine(path, clock, "the file was empty (0 bytes)");
+        }
+
+        try
+        {
+            LiteDatabase db;
+            try
             {
-                File.Move(log, LogFileOf(aside));
+                db = OpenChecked(path);
+            }
+            catch (Exception ex) when (IsDamage(ex))
+            {
+                // LiteDB reports a damaged file through many exception types; any failure to open and read it back
+                // means the same thing here.
+                quarantined = Quarantine(path, clock, ex.GetType().Name + ": " + ex.Message);
+                db = OpenChecked(path);
             }
 
-            return new GatewayDatabase(OpenChecked(path), path, aside + " (" + ex.GetType().Name + ": " + ex.Message + ")");
+            RestrictModes(path);
+            return new GatewayDatabase(db, path, quarantined);
+        }
+        catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
+        {
+            throw new DatabaseUnavailableException($"'{path}' cannot be opened: {ex.Message}", ex);
         }
     }
 
     /// <inheritdoc />
-    public void Dispose() => Db.Dispose();
+    public T Run<T>(Func<LiteDatabase, T> operation)
+    {
+        ArgumentNullException.ThrowIfNull(operation);
+        lock (_lock)
+        {
+            if (_broken)
+            {
+                ReopenLocked();
+            }
+
+            try
+            {
+                T result = operation(_db);
+                LastError = null;
+                return result;
+            }
+            catch (Exception ex) when (ex is LiteException or IOException or UnauthorizedAccessException or ObjectDisposedException)
+            {
+                // The engine may be unusable now (a failed write leaves it so): the next operation reopens the file.
+                _broken = true;
+                LastError = ex.Message;
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Runs an operation that returns nothing.</summary>
+    public void Run(Action<LiteDatabase> operation)
+    {
+        ArgumentNullException.ThrowIfNull(operation);
+        Run(db =>
+        {
+            operation(db);
+            return true;
+        });
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            DisposeQuietly(_db);
+        }
+    }
+
+    private void ReopenLocked()
+    {
+        DisposeQuietly(_db);
+        try
+        {
+            _db = OpenChecked(Path);
+        }
+        catch (Exception ex) when (IsDamage(ex) || ex is UnauthorizedAccessException)
+        {
+            LastError = ex.Message;
+            throw new IOException($"'{Path}' could not be reopened: {ex.Message}", ex);
+        }
+
+        _broken = false;
+        Generation++;
+    }
+
+    private static void DisposeQuietly(LiteDatabase db)
+    {
+        try
+        {
+            db.Dispose();
+        }
+        catch (Exception ex) when (IsDamage(ex))
+        {
+            // Disposing checkpoints the log; on a full disk that fails, and the log replays on the next open.
+        }
+    }
+
+    private static bool IsDamage(Exception ex) =>
+        ex is LiteException or IOException or InvalidCastException or InvalidOperationException or ArgumentException or FormatException or OverflowException or IndexOutOfRangeException or NullReferenceException;
+
+    private static string Quarantine(string path, TimeProvider? clock, string reason)
+    {
+        string stamp = (clock ?? TimeProvider.System).GetUtcNow().ToString("yyyyMMdd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        string aside = $"{path}.corrupt-{stamp}";
+        for (int n = 2; File.Exists(aside); n++)
+        {
+            aside = $"{path}.corrupt-{stamp}-{n}";
+        }
+
+        File.Move(path, aside);
+        string log = LogFileOf(path);
+        if (File.Exists(log))
+        {
+            File.Move(log, LogFileOf(aside));
+        }
+
+        return aside + " (" + reason + ")";
+    }
 
     private static LiteDatabase OpenChecked(string path)
     {
@@ -75,8 +219,37 @@ public sealed class GatewayDatabase : IDisposable
         }
         catch
         {
-            db.Dispose();
+            DisposeQuietly(db);
             throw;
+        }
+    }
+
+    private static void CreateOwnerOnly(string dataDir)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(dataDir);
+        }
+        else
+        {
+            Directory.CreateDirectory(dataDir, OwnerOnly | UnixFileMode.UserExecute);
+        }
+    }
+
+    // The journal, the outbox and their logs are the store's history: readable and writable by the gateway's user only.
+    private static void RestrictModes(string path)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        foreach (string file in (string[])[path, LogFileOf(path)])
+        {
+            if (File.Exists(file))
+            {
+                File.SetUnixFileMode(file, OwnerOnly);
+            }
         }
     }
 

@@ -1,35 +1,49 @@
+using System.Security.Cryptography;
 using Edge.Gateway.Shelves;
 using LiteDB;
 
 namespace Edge.Gateway.Storage;
 
+/// <summary>A journaled event with the epoch it was journaled in (null for events journaled before epochs existed).</summary>
+public sealed record JournalEntry(ShelfEvent Event, string? Epoch);
+
 /// <summary>
 /// Stock rows, the append-only shelf event journal and per-slot calibration, in the gateway database.
 /// Documents are mapped by hand so the stored schema is explicit and does not move with a C# rename.
 /// </summary>
+/// <remarks>
+/// Sequence numbers are gap-free within one database, but a database can be lost (quarantined, truncated) or rolled
+/// back (its log deleted after a power cut), and then numbers start again. Every event therefore also records the
+/// <see cref="Epoch"/> it was journaled in: a random value drawn each time the journal is opened (and after every
+/// reopen), so (epoch, seq) never names two different events, whatever happened to the files.
+/// </remarks>
 public sealed class ShelfStore
 {
     private const string MetaLastSeq = "lastSeq";
-    private const string MetaCloudForwarded = "cloudForwardedSeq";
+    private const string MetaJournalId = "journalId";
 
-    private readonly ILiteCollection<BsonDocument> _stock;
-    private readonly ILiteCollection<BsonDocument> _events;
-    private readonly ILiteCollection<BsonDocument> _calibration;
-    private readonly ILiteCollection<BsonDocument> _meta;
-    private readonly LiteDatabase _db;
+    private readonly GatewayDatabase _database;
     private long _lastSeq;
+    private int _generation;
+    private bool _journalIdUnsaved;
 
     /// <summary>Binds to the collections and reads the last journal sequence number.</summary>
     public ShelfStore(GatewayDatabase database)
     {
-        ArgumentNullException.ThrowIfNull(database);
-        _db = database.Db;
-        _stock = _db.GetCollection("stock");
-        _events = _db.GetCollection("shelf_events");
-        _calibration = _db.GetCollection("calibration");
-        _meta = _db.GetCollection("meta");
-        _lastSeq = _meta.FindById(MetaLastSeq)?["value"].AsInt64 ?? 0;
+        _database = database ?? throw new ArgumentNullException(nameof(database));
+        (string? id, _lastSeq) = database.Run(db => (db.GetCollection("meta").FindById(MetaJournalId)?["value"].AsString, ReadLastSeq(db)));
+        // A new journal's id is written with its first commit: on a full disk the gateway must still start.
+        _journalIdUnsaved = id is null;
+        JournalId = id ?? NewId();
+        Epoch = NewId();
+        _generation = database.Generation;
     }
+
+    /// <summary>Identity of this journal, drawn when its database was created: a lost and recreated database has another.</summary>
+    public string JournalId { get; }
+
+    /// <summary>The epoch new events are journaled in (see the remarks).</summary>
+    public string Epoch { get; private set; }
 
     /// <summary>Highest sequence number in the journal.</summary>
     public long LastSeq => _lastSeq;
@@ -46,78 +60,108 @@ public sealed class ShelfStore
     {
         ArgumentNullException.ThrowIfNull(events);
         ArgumentNullException.ThrowIfNull(rows);
-        var numbered = new ShelfEvent[events.Count];
-        long seq = _lastSeq;
-        _db.BeginTrans();
-        try
+        return _database.Run(db =>
         {
-            for (int i = 0; i < events.Count; i++)
+            if (_database.Generation != _generation)
             {
-                numbered[i] = events[i] with { Seq = ++seq };
-                _events.Insert(ToDoc(numbered[i]));
+                // The file was reopened after an I/O error: trust what it holds, not what was in memory.
+                _generation = _database.Generation;
+                _lastSeq = ReadLastSeq(db);
+                Epoch = NewId();
             }
 
-            foreach (StockRow row in rows)
+            ILiteCollection<BsonDocument> journal = db.GetCollection("shelf_events");
+            ILiteCollection<BsonDocument> stock = db.GetCollection("stock");
+            var numbered = new ShelfEvent[events.Count];
+            long seq = _lastSeq;
+            db.BeginTrans();
+            try
             {
-                _stock.Upsert(ToDoc(row));
+                for (int i = 0; i < events.Count; i++)
+                {
+                    numbered[i] = events[i] with { Seq = ++seq };
+                    journal.Insert(ToDoc(numbered[i], Epoch));
+                }
+
+                foreach (StockRow row in rows)
+                {
+                    stock.Upsert(ToDoc(row));
+                }
+
+                if (seq != _lastSeq)
+                {
+                    db.GetCollection("meta").Upsert(new BsonDocument { ["_id"] = MetaLastSeq, ["value"] = seq });
+                }
+
+                if (_journalIdUnsaved)
+                {
+                    db.GetCollection("meta").Upsert(new BsonDocument { ["_id"] = MetaJournalId, ["value"] = JournalId });
+                }
+
+                db.Commit();
+            }
+            catch
+            {
+                db.Rollback();
+                throw;
             }
 
-            if (seq != _lastSeq)
-            {
-                _meta.Upsert(new BsonDocument { ["_id"] = MetaLastSeq, ["value"] = seq });
-            }
-
-            _db.Commit();
-        }
-        catch
-        {
-            _db.Rollback();
-            throw;
-        }
-
-        _lastSeq = seq;
-        Commits++;
-        return numbered;
+            _lastSeq = seq;
+            _journalIdUnsaved = false;
+            Commits++;
+            return (IReadOnlyList<ShelfEvent>)numbered;
+        });
     }
 
     /// <summary>All persisted stock rows by shelf id.</summary>
     public Dictionary<string, StockRow> LoadStock() =>
-        _stock.FindAll().Select(FromStockDoc).ToDictionary(r => r.ShelfId, StringComparer.Ordinal);
+        _database.Run(db => db.GetCollection("stock").FindAll().Select(FromStockDoc).ToDictionary(r => r.ShelfId, StringComparer.Ordinal));
 
     /// <summary>Journal entries after <paramref name="afterSeq"/>, oldest first.</summary>
-    public IEnumerable<ShelfEvent> EventsAfter(long afterSeq, int limit = 1000) =>
-        _events.Find(Query.GT("_id", afterSeq), limit: limit).Select(FromEventDoc);
+    public IEnumerable<ShelfEvent> EventsAfter(long afterSeq, int limit = 1000) => EntriesAfter(afterSeq, limit).Select(e => e.Event);
 
-    /// <summary>Highest journal sequence number already handed to the cloud outbox.</summary>
-    public long CloudForwardedSeq => _meta.FindById(MetaCloudForwarded)?["value"].AsInt64 ?? 0;
-
-    /// <summary>Records that the journal up to <paramref name="seq"/> is in the cloud outbox.</summary>
-    public void SetCloudForwardedSeq(long seq) => _meta.Upsert(new BsonDocument { ["_id"] = MetaCloudForwarded, ["value"] = seq });
+    /// <summary>Journal entries after <paramref name="afterSeq"/> with their epochs, oldest first (read at once).</summary>
+    public IReadOnlyList<JournalEntry> EntriesAfter(long afterSeq, int limit = 1000) =>
+        _database.Run(db => db.GetCollection("shelf_events").Find(Query.GT("_id", afterSeq), limit: limit)
+            .Select(d => new JournalEntry(FromEventDoc(d), d.TryGetValue("ep", out BsonValue ep) && ep.IsString ? ep.AsString : null))
+            .ToList());
 
     /// <summary>A technician's calibration for a slot, if one was saved.</summary>
-    public Calibration? LoadCalibration(string shelfId)
+    public Calibration? LoadCalibration(string shelfId) => _database.Run(db =>
     {
-        BsonDocument? d = _calibration.FindById(shelfId);
+        BsonDocument? d = db.GetCollection("calibration").FindById(shelfId);
         return d is null ? null : new Calibration(d["rawZero"].AsDouble, d["gramsZero"].AsDouble, d["rawSpan"].AsDouble, d["gramsSpan"].AsDouble);
-    }
+    });
 
     /// <summary>Saves a slot's calibration.</summary>
     public void SaveCalibration(string shelfId, Calibration calibration)
     {
         ArgumentNullException.ThrowIfNull(calibration);
-        _calibration.Upsert(new BsonDocument
+        _database.Run(db => db.GetCollection("calibration").Upsert(new BsonDocument
         {
             ["_id"] = shelfId,
             ["rawZero"] = calibration.RawZero,
             ["gramsZero"] = calibration.GramsZero,
             ["rawSpan"] = calibration.RawSpan,
             ["gramsSpan"] = calibration.GramsSpan,
-        });
+        }));
     }
 
-    private static BsonDocument ToDoc(ShelfEvent e) => new()
+    private static string NewId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
+
+    // The meta row and the journal itself can disagree after damage (a lost page): never reuse a number that is
+    // already in the journal.
+    private static long ReadLastSeq(LiteDatabase db)
+    {
+        long meta = db.GetCollection("meta").FindById(MetaLastSeq)?["value"].AsInt64 ?? 0;
+        BsonDocument? last = db.GetCollection("shelf_events").FindOne(Query.All("_id", Query.Descending));
+        return Math.Max(meta, last?["_id"].AsInt64 ?? 0);
+    }
+
+    private static BsonDocument ToDoc(ShelfEvent e, string epoch) => new()
     {
         ["_id"] = e.Seq,
+        ["ep"] = epoch,
         ["type"] = e.Type.ToString(),
         ["shelfId"] = e.ShelfId,
         ["sku"] = e.Sku,

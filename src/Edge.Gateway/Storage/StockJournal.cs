@@ -9,25 +9,37 @@ namespace Edge.Gateway.Storage;
 /// already on disk and a crash cannot roll it back.
 /// </summary>
 /// <remarks>
-/// The channel is unbounded on purpose: stock events are never dropped, and the reader thread must never block on
-/// disk (that would stretch a PD_SCK pulse). Volume is tiny: a few decisions per minute per shelf, plus one level
-/// checkpoint per shelf every few minutes.
+/// The channel is unbounded on purpose: stock events are never dropped while the disk works, and the reader thread
+/// must never block on disk (that would stretch a PD_SCK pulse). Volume is tiny: a few decisions per minute per
+/// shelf, plus one level checkpoint per shelf every few minutes. When commits fail (a full disk), everything is kept
+/// in memory and retried on a timer, so the journal catches up by itself once space returns; the latest row of each
+/// shelf is always kept, and only beyond <see cref="MaxBufferedEvents"/> are the oldest events given up, counted.
 /// </remarks>
 public sealed class StockJournal
 {
+    /// <summary>Events held in memory while commits fail, at most (about 200 B each).</summary>
+    public const int MaxBufferedEvents = 100_000;
+
     private const int MaxBatch = 512;
+    private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan LastRetry = TimeSpan.FromSeconds(5);
 
     private readonly Channel<object> _queue = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ShelfStore _store;
     private readonly StockBoard _board;
+    private readonly TimeProvider _time;
     private readonly List<ShelfEvent> _events = [];
     private readonly Dictionary<string, StockRow> _rows = new(StringComparer.Ordinal);
+    private TimeSpan _retry = FirstRetry;
+    private long _dropped;
+    private long _failures;
 
     /// <summary>Creates the writer over a store and the board it publishes to.</summary>
-    public StockJournal(ShelfStore store, StockBoard board)
+    public StockJournal(ShelfStore store, StockBoard board, TimeProvider? time = null)
     {
         _store = store;
         _board = board;
+        _time = time ?? TimeProvider.System;
     }
 
     /// <summary>Raised after each commit with the newly journaled events (for cloud sync and signage).</summary>
@@ -35,6 +47,9 @@ public sealed class StockJournal
 
     /// <summary>Raised once when commits start failing (not on every retry), with the error.</summary>
     public event Action<string>? Failing;
+
+    /// <summary>Raised once when commits succeed again after failing, with the number of events that were waiting.</summary>
+    public event Action<int>? Recovered;
 
     /// <summary>Events committed since start.</summary>
     public long EventsCommitted { get; private set; }
@@ -44,6 +59,15 @@ public sealed class StockJournal
 
     /// <summary>The last commit error, if the journal is unhealthy.</summary>
     public string? LastError { get; private set; }
+
+    /// <summary>Events waiting in memory for a commit (while the disk refuses them).</summary>
+    public int Waiting => _events.Count;
+
+    /// <summary>Events given up because more than <see cref="MaxBufferedEvents"/> waited.</summary>
+    public long Dropped => Interlocked.Read(ref _dropped);
+
+    /// <summary>Commits that failed since start.</summary>
+    public long Failures => Interlocked.Read(ref _failures);
 
     /// <summary>Queues an event. Never blocks.</summary>
     public void Post(ShelfEvent e) => _queue.Writer.TryWrite(e);
@@ -56,8 +80,22 @@ public sealed class StockJournal
     {
         try
         {
-            while (await _queue.Reader.WaitToReadAsync(cancellationToken))
+            while (!cancellationToken.IsCancellationRequested)
             {
+                if (Healthy)
+                {
+                    if (!await _queue.Reader.WaitToReadAsync(cancellationToken))
+                    {
+                        break;
+                    }
+                }
+                else
+                {
+                    // Failing: retry on a timer rather than on the next event, so a quiet store recovers too.
+                    await Task.Delay(_retry, _time, cancellationToken);
+                    _retry = _retry * 2 > LastRetry ? LastRetry : _retry * 2;
+                }
+
                 DrainOnce();
             }
         }
@@ -69,11 +107,13 @@ public sealed class StockJournal
         DrainOnce();
     }
 
-    /// <summary>Commits everything queued now in one transaction. Returns the number of items committed.</summary>
+    /// <summary>Commits everything queued now in one transaction. Returns the number of items taken from the queue.</summary>
     public int DrainOnce()
     {
+        // While failing, take everything queued: memory is the only place it can wait, and rows coalesce.
+        int limit = Healthy ? MaxBatch : int.MaxValue;
         int taken = 0;
-        while (taken < MaxBatch && _queue.Reader.TryRead(out object? item))
+        while (taken < limit && _queue.Reader.TryRead(out object? item))
         {
             taken++;
             switch (item)
@@ -87,33 +127,28 @@ public sealed class StockJournal
             }
         }
 
-        if (taken == 0)
+        if (_events.Count > MaxBufferedEvents)
         {
-            return 0;
+            int over = _events.Count - MaxBufferedEvents;
+            _events.RemoveRange(0, over);
+            Interlocked.Add(ref _dropped, over);
         }
 
+        if (_events.Count == 0 && _rows.Count == 0)
+        {
+            return taken;
+        }
+
+        IReadOnlyList<ShelfEvent> numbered;
+        bool recovered = !Healthy;
         try
         {
-            IReadOnlyList<ShelfEvent> numbered = _store.Commit(_events, [.. _rows.Values]);
-            Healthy = true;
-            LastError = null;
-            EventsCommitted += numbered.Count;
-            // Published only after the commit returned: the board never shows what a crash could take back.
-            foreach (StockRow row in _rows.Values)
-            {
-                _board.Publish(row);
-            }
-
-            _events.Clear();
-            _rows.Clear();
-            if (numbered.Count > 0)
-            {
-                Committed?.Invoke(numbered);
-            }
+            numbered = _store.Commit(_events, [.. _rows.Values]);
         }
-        catch (Exception ex) when (ex is LiteDB.LiteException or IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is LiteDB.LiteException or IOException or UnauthorizedAccessException or ObjectDisposedException)
         {
-            // Keep the batch and retry with the next one: nothing is lost, the board just lags.
+            // Keep the batch and retry: nothing is lost, the board just lags.
+            Interlocked.Increment(ref _failures);
             if (Healthy)
             {
                 Failing?.Invoke(ex.Message);
@@ -121,6 +156,29 @@ public sealed class StockJournal
 
             Healthy = false;
             LastError = ex.Message;
+            return taken;
+        }
+
+        Healthy = true;
+        LastError = null;
+        _retry = FirstRetry;
+        EventsCommitted += numbered.Count;
+        // Published only after the commit returned: the board never shows what a crash could take back.
+        foreach (StockRow row in _rows.Values)
+        {
+            _board.Publish(row);
+        }
+
+        _events.Clear();
+        _rows.Clear();
+        if (recovered)
+        {
+            Recovered?.Invoke(numbered.Count);
+        }
+
+        if (numbered.Count > 0)
+        {
+            Committed?.Invoke(numbered);
         }
 
         return taken;

@@ -9,14 +9,10 @@ namespace Edge.Gateway.Storage;
 /// </summary>
 public sealed class StoreDataStore
 {
-    private readonly ILiteCollection<BsonDocument> _data;
+    private readonly GatewayDatabase _database;
 
     /// <summary>Binds to the gateway database.</summary>
-    public StoreDataStore(GatewayDatabase database)
-    {
-        ArgumentNullException.ThrowIfNull(database);
-        _data = database.Db.GetCollection("store_data");
-    }
+    public StoreDataStore(GatewayDatabase database) => _database = database ?? throw new ArgumentNullException(nameof(database));
 
     /// <summary>Outcome of <see cref="Apply"/>.</summary>
     public enum Outcome
@@ -29,6 +25,9 @@ public sealed class StoreDataStore
 
         /// <summary>Malformed: nothing changed.</summary>
         Rejected,
+
+        /// <summary>Storage failed (a full disk): nothing changed; send it again later.</summary>
+        Unavailable,
     }
 
     /// <summary>Validates and stores <paramref name="json"/> (<c>{"version": n, "items": [...]}</c>) for a kind.</summary>
@@ -36,6 +35,11 @@ public sealed class StoreDataStore
     {
         long version;
         string body;
+        if (!System.Text.Unicode.Utf8.IsValid(json))
+        {
+            return (Outcome.Rejected, "payload is not valid UTF-8");
+        }
+
         try
         {
             using JsonDocument doc = JsonDocument.Parse(json);
@@ -62,20 +66,24 @@ public sealed class StoreDataStore
             return (Outcome.Rejected, "payload is not JSON: " + ex.Message);
         }
 
-        BsonDocument? current = _data.FindById(kind);
-        if (current is not null && current["version"].AsInt64 >= version)
+        return _database.Run(db =>
         {
-            return (Outcome.Ignored, $"version {version} is not newer than the stored {current["version"].AsInt64}");
-        }
+            ILiteCollection<BsonDocument> data = db.GetCollection("store_data");
+            BsonDocument? current = data.FindById(kind);
+            if (current is not null && current["version"].AsInt64 >= version)
+            {
+                return (Outcome.Ignored, $"version {version} is not newer than the stored {current["version"].AsInt64}");
+            }
 
-        _data.Upsert(new BsonDocument { ["_id"] = kind, ["version"] = version, ["ts"] = now.ToUnixTimeMilliseconds(), ["body"] = body });
-        return (Outcome.Stored, $"stored version {version}");
+            data.Upsert(new BsonDocument { ["_id"] = kind, ["version"] = version, ["ts"] = now.ToUnixTimeMilliseconds(), ["body"] = body });
+            return (Outcome.Stored, $"stored version {version}");
+        });
     }
 
     /// <summary>The stored version and JSON of a kind, if any.</summary>
-    public (long Version, string Json)? Get(string kind)
+    public (long Version, string Json)? Get(string kind) => _database.Run<(long, string)?>(db =>
     {
-        BsonDocument? d = _data.FindById(kind);
+        BsonDocument? d = db.GetCollection("store_data").FindById(kind);
         return d is null ? null : (d["version"].AsInt64, d["body"].AsString);
-    }
+    });
 }

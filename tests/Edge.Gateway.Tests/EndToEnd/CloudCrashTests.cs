@@ -77,8 +77,14 @@ public sealed class CloudCrashTests : IDisposable
             Assert.Equal(Enumerable.Range(1, seqs.Count).Select(i => (long)i), seqs);
         }
 
-        // Nothing journaled was lost: every shelf event reached the cloud, identified by its deterministic id.
-        HashSet<string?> ids = events.Select(e => e.GetProperty("messageId").GetString()).ToHashSet();
-        Assert.All(Enumerable.Range(1, (int)journalSeq), seq => Assert.Contains($"gw-01:shelf:{seq}", ids));
+        // Nothing journaled was lost: every shelf event reached the cloud, identified by its deterministic id
+        // ({gateway}:shelf:{journal epoch}:{seq}); replays after a kill repeat the same id, never a new one.
+        List<JsonElement> shelfEvents = events.Where(e => e.GetProperty("messageId").GetString()!.StartsWith("gw-01:shelf:", StringComparison.Ordinal)).ToList();
+        Assert.All(shelfEvents, e => Assert.Equal(
+            $"gw-01:shelf:{e.GetProperty("event").GetProperty("epoch").GetString()}:{e.GetProperty("event").GetProperty("seq").GetInt64()}",
+            e.GetProperty("messageId").GetString()));
+        Dictionary<long, HashSet<string?>> idsBySeq = shelfEvents.GroupBy(e => e.GetProperty("event").GetProperty("seq").GetInt64())
+            .ToDictionary(g => g.Key, g => g.Select(e => e.GetProperty("messageId").GetString()).ToHashSet());
+        Assert.All(Enumerable.Range(1, (int)journalSeq), seq => Assert.Single(Assert.Contains((long)seq, idsBySeq)));
     }
 }
