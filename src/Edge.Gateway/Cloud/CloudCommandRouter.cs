@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Unicode;
 using Edge.Cloud.Outbox;
 using Edge.Cloud.Transport;
 using Edge.Gateway.Shelves;
@@ -12,8 +13,16 @@ namespace Edge.Gateway.Cloud;
 /// desired configuration (reconciled by <c>$version</c>, applied live and reported back) and store data
 /// (versioned, idempotent). A malformed payload is answered with an error and changes nothing.
 /// </summary>
+/// <remarks>
+/// Live settings have two writers: the cloud's desired configuration, versioned by the cloud, and local changes
+/// (<c>set-config</c>), counted by a local version. A desired configuration supersedes the local changes of the
+/// settings it names; both versions are reported.
+/// </remarks>
 public sealed class CloudCommandRouter
 {
+    /// <summary>Largest desired <c>$version</c> accepted: the largest integer a JSON number holds exactly everywhere.</summary>
+    public const long MaxVersion = (1L << 53) - 1;
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly ShelfService _shelves;
     private readonly ShelfStore _store;
@@ -23,9 +32,11 @@ public sealed class CloudCommandRouter
     private readonly DesiredConfigStore _desired;
     private readonly ICloudTransport _transport;
     private readonly TimeProvider _time;
+    private readonly ILogger<CloudCommandRouter> _logger;
+    private long _rejected;
 
     /// <summary>Created by DI.</summary>
-    public CloudCommandRouter(ShelfService shelves, ShelfStore store, StoreDataStore storeData, DurableOutbox outbox, PumpOptions pump, DesiredConfigStore desired, ICloudTransport transport, TimeProvider time)
+    public CloudCommandRouter(ShelfService shelves, ShelfStore store, StoreDataStore storeData, DurableOutbox outbox, PumpOptions pump, DesiredConfigStore desired, ICloudTransport transport, TimeProvider time, ILogger<CloudCommandRouter> logger)
     {
         _shelves = shelves;
         _store = store;
@@ -33,17 +44,39 @@ public sealed class CloudCommandRouter
         _outbox = outbox;
         _pump = pump;
         _desired = desired;
-        _transport = transport;
+        _transport = transport ?? throw new ArgumentNullException(nameof(transport));
         _time = time;
+        _logger = logger;
+
+        // The reported configuration is retained on the broker and read by the cloud: publish it on every connect,
+        // not only after a change.
+        _transport.ConnectionChanged += (up, reason) =>
+        {
+            if (up)
+            {
+                _ = Task.Run(ReportQuietlyAsync);
+            }
+        };
     }
 
-    /// <summary>Store-data messages rejected as malformed (they have no one to reply to unless they carry a correlation id).</summary>
-    public long Rejected { get; private set; }
+    /// <summary>Inbound messages refused as malformed (not JSON, not UTF-8, wrong shape), answered or not.</summary>
+    public long Rejected => Interlocked.Read(ref _rejected);
 
-    /// <summary>Handles one inbound message.</summary>
+    /// <summary>Handles one inbound message. Never throws for what the message holds.</summary>
     public async Task HandleAsync(CloudInbound message)
     {
         ArgumentNullException.ThrowIfNull(message);
+        if (!Utf8.IsValid(message.Payload))
+        {
+            Interlocked.Increment(ref _rejected);
+            if (message.Kind == InboundKind.Command || message.CorrelationId is not null)
+            {
+                await message.Reply(Error(400, "payload is not valid UTF-8"), CancellationToken.None);
+            }
+
+            return;
+        }
+
         switch (message.Kind)
         {
             case InboundKind.Command:
@@ -55,26 +88,35 @@ public sealed class CloudCommandRouter
                 (int status, JsonObject report) = await ApplyDesiredAsync(message.Payload);
                 if (status == 200)
                 {
-                    await ReportQuietlyAsync(report);
+                    await ReportQuietlyAsync();
                 }
-                else if (message.CorrelationId is not null)
+                else
                 {
-                    await message.Reply(new CloudReply(status, JsonSerializer.SerializeToUtf8Bytes(report)), CancellationToken.None);
+                    Interlocked.Increment(ref _rejected);
+                    if (message.CorrelationId is not null)
+                    {
+                        await message.Reply(new CloudReply(status, JsonSerializer.SerializeToUtf8Bytes(report)), CancellationToken.None);
+                    }
                 }
 
                 break;
 
             case InboundKind.StoreData:
-                (StoreDataStore.Outcome outcome, string text) = _storeData.Apply(message.Name, message.Payload, _time.GetUtcNow());
+                (StoreDataStore.Outcome outcome, string text) = ApplyStoreData(message.Name, message.Payload);
                 if (outcome == StoreDataStore.Outcome.Rejected)
                 {
-                    Rejected++;
+                    Interlocked.Increment(ref _rejected);
                 }
 
                 if (message.CorrelationId is not null)
                 {
-                    int code = outcome == StoreDataStore.Outcome.Rejected ? 400 : 200;
-                    await message.Reply(new CloudReply(code, Body(outcome == StoreDataStore.Outcome.Rejected ? "error" : "result", text)), CancellationToken.None);
+                    int code = outcome switch
+                    {
+                        StoreDataStore.Outcome.Rejected => 400,
+                        StoreDataStore.Outcome.Unavailable => 503,
+                        _ => 200,
+                    };
+                    await message.Reply(new CloudReply(code, Body(code == 200 ? "result" : "error", text)), CancellationToken.None);
                 }
 
                 break;
@@ -84,6 +126,12 @@ public sealed class CloudCommandRouter
     /// <summary>Runs a command and returns the reply (never throws for bad input).</summary>
     public async Task<CloudReply> ExecuteAsync(string name, byte[] payload)
     {
+        ArgumentNullException.ThrowIfNull(payload);
+        if (!Utf8.IsValid(payload))
+        {
+            return Error(400, "payload is not valid UTF-8");
+        }
+
         JsonElement args;
         try
         {
@@ -120,6 +168,10 @@ public sealed class CloudCommandRouter
         {
             return Error(404, $"no shelf '{ex.Message}'");
         }
+        catch (Exception ex) when (ex is LiteDB.LiteException or IOException)
+        {
+            return Error(503, "storage unavailable: " + ex.Message);
+        }
     }
 
     /// <summary>
@@ -133,36 +185,36 @@ public sealed class CloudCommandRouter
         {
             desired = JsonNode.Parse(payload) as JsonObject ?? throw new JsonException("not an object");
         }
-        catch (JsonException ex)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or ArgumentException)
         {
             return (400, new JsonObject { ["error"] = "desired configuration is not a JSON object: " + ex.Message });
         }
 
-        if (desired["$version"] is not JsonValue v || !v.TryGetValue(out long version) || version < 0)
+        if (desired["$version"] is not JsonValue v || !v.TryGetValue(out long version) || version is < 0 or > MaxVersion)
         {
-            return (400, new JsonObject { ["error"] = "\"$version\" must be a whole number >= 0" });
+            return (400, new JsonObject { ["error"] = $"\"$version\" must be a whole number from 0 to {MaxVersion}" });
         }
 
-        if (version <= _desired.AppliedVersion)
+        if (version <= _desired.DesiredVersion)
         {
             // Late or repeated: reconciled by version, nothing to do.
-            return (200, Reported(_desired.AppliedVersion));
+            return (200, Reported());
         }
 
-        List<Func<Task>> changes = [];
-        foreach ((string key, JsonNode? node) in desired)
+        if (Flatten(desired) is not { } settings)
         {
-            string? problem = key switch
-            {
-                "$version" or "correlationId" => null, // correlationId: how a 3.1.1 client asks for a reply
-                "shelves" => PlanShelves(node, changes),
-                "pump" => PlanPump(node, changes),
-                _ => $"unknown setting '{key}' (known: shelves, pump)",
-            };
-            if (problem is not null)
+            return (400, new JsonObject { ["error"] = FlattenError(desired), ["$version"] = version });
+        }
+
+        var changes = new List<Func<Task>>();
+        foreach ((string key, JsonNode? value) in settings)
+        {
+            if (Plan(key, value, out Func<Task>? change) is { } problem)
             {
                 return (400, new JsonObject { ["error"] = problem, ["$version"] = version });
             }
+
+            changes.Add(change!);
         }
 
         foreach (Func<Task> change in changes)
@@ -170,71 +222,172 @@ public sealed class CloudCommandRouter
             await change();
         }
 
-        _desired.Save(version, desired.ToJsonString());
-        return (200, Reported(version));
+        try
+        {
+            _desired.SaveDesired(version, desired.ToJsonString(), [.. settings.Select(s => s.Key)]);
+        }
+        catch (Exception ex) when (ex is LiteDB.LiteException or IOException)
+        {
+            // Applied but not stored: a restart would forget it, so do not claim the version.
+            return (503, new JsonObject { ["error"] = "applied, but storage is unavailable: " + ex.Message, ["$version"] = version });
+        }
+
+        return (200, Reported());
     }
 
-    /// <summary>Re-applies the stored desired configuration at start, so a restart keeps what the cloud set.</summary>
+    /// <summary>Re-applies the stored desired configuration and then the local changes at start, so a restart keeps both.</summary>
     public async Task RestoreDesiredAsync()
     {
-        if (_desired.Load() is { } stored)
+        (string? desiredJson, JsonObject local) = _desired.Load();
+        var settings = new List<(string Key, JsonNode? Value)>();
+        if (desiredJson is not null && JsonNode.Parse(desiredJson) is JsonObject desired && Flatten(desired) is { } fromCloud)
         {
-            long version = stored.Version;
-            _desired.Reset();
-            await ApplyDesiredAsync(System.Text.Encoding.UTF8.GetBytes(stored.Json));
-            if (_desired.AppliedVersion != version)
+            settings.AddRange(fromCloud);
+        }
+
+        settings.AddRange(local.Select(kv => (kv.Key, kv.Value)));
+        foreach ((string key, JsonNode? value) in settings)
+        {
+            // A setting that no longer fits (its shelf was removed from the layout) is skipped, not fatal.
+            if (Plan(key, value, out Func<Task>? change) is null)
             {
-                _desired.Save(version, stored.Json);
+                await change!();
+            }
+            else
+            {
+                CloudLog.StoredSettingSkipped(_logger, key);
             }
         }
     }
 
-    private string? PlanShelves(JsonNode? node, List<Func<Task>> changes)
+    private (StoreDataStore.Outcome, string) ApplyStoreData(string kind, byte[] payload)
     {
-        if (node is not JsonObject shelves)
+        try
         {
-            return "\"shelves\" must be an object of shelf id to settings";
+            return _storeData.Apply(kind, payload, _time.GetUtcNow());
         }
-
-        foreach ((string id, JsonNode? settings) in shelves)
+        catch (Exception ex) when (ex is LiteDB.LiteException or IOException)
         {
-            if (_shelves.Find(id) is null)
-            {
-                return $"no shelf '{id}'";
-            }
-
-            if (settings is not JsonObject s || s.Count != 1 || s["lowStockThreshold"] is not JsonValue t || !t.TryGetValue(out int threshold) || threshold < 0)
-            {
-                return $"shelves.{id} must be {{\"lowStockThreshold\": n}} with n >= 0";
-            }
-
-            changes.Add(() => _shelves.OnReaderAsync(() => { _shelves.Find(id)!.SetLowStockThreshold(threshold); return true; }));
+            return (StoreDataStore.Outcome.Unavailable, "storage unavailable: " + ex.Message);
         }
-
-        return null;
     }
 
-    private string? PlanPump(JsonNode? node, List<Func<Task>> changes)
+    // {"shelves": {"S-01": {"lowStockThreshold": 4}}, "pump": {"ratePerSecond": 300}} → ("shelves.S-01.lowStockThreshold", 4), …
+    // Keys starting with '$' are the cloud's metadata ($version, $metadata) and correlationId is how a 3.1.1 client
+    // asks for a reply; neither is a setting. Null when the shape is wrong (FlattenError says how).
+    private static List<(string Key, JsonNode? Value)>? Flatten(JsonObject desired)
     {
-        if (node is not JsonObject pump || pump.Count != 1 || pump["ratePerSecond"] is not JsonValue r || !r.TryGetValue(out double rate) || !(rate >= 0) || rate > 100_000)
+        var settings = new List<(string, JsonNode?)>();
+        foreach ((string section, JsonNode? node) in desired)
         {
-            return "\"pump\" must be {\"ratePerSecond\": r} with 0 <= r <= 100000";
+            if (section.StartsWith('$') || section == "correlationId")
+            {
+                continue;
+            }
+
+            switch (section)
+            {
+                case "shelves" when node is JsonObject shelves:
+                    foreach ((string id, JsonNode? shelf) in shelves)
+                    {
+                        if (shelf is not JsonObject values)
+                        {
+                            return null;
+                        }
+
+                        settings.AddRange(values.Select(kv => ($"shelves.{id}.{kv.Key}", kv.Value)));
+                    }
+
+                    break;
+                case "pump" when node is JsonObject pump:
+                    settings.AddRange(pump.Select(kv => ($"pump.{kv.Key}", kv.Value)));
+                    break;
+                default:
+                    return null;
+            }
         }
 
-        changes.Add(() =>
+        return settings;
+    }
+
+    private static string FlattenError(JsonObject desired)
+    {
+        foreach ((string section, JsonNode? node) in desired)
         {
-            _pump.RatePerSecond = rate;
-            return Task.CompletedTask;
-        });
-        return null;
+            if (section.StartsWith('$') || section == "correlationId")
+            {
+                continue;
+            }
+
+            if (section is not ("shelves" or "pump"))
+            {
+                return $"unknown setting '{section}' (known: shelves, pump)";
+            }
+
+            if (node is not JsonObject obj || (section == "shelves" && obj.Any(kv => kv.Value is not JsonObject)))
+            {
+                return section == "shelves" ? "\"shelves\" must be an object of shelf id to settings" : "\"pump\" must be {\"ratePerSecond\": r}";
+            }
+        }
+
+        return "malformed desired configuration";
+    }
+
+    // Validates one flattened setting and returns how to apply it, or why it cannot be.
+    private string? Plan(string key, JsonNode? value, out Func<Task>? change)
+    {
+        change = null;
+        string[] path = key.Split('.');
+        switch (path)
+        {
+            case ["shelves", string id, "lowStockThreshold"]:
+                if (_shelves.Find(id) is null)
+                {
+                    return $"no shelf '{id}'";
+                }
+
+                if (value is not JsonValue t || !t.TryGetValue(out int threshold) || threshold < 0)
+                {
+                    return $"shelves.{id} must be {{\"lowStockThreshold\": n}} with n >= 0";
+                }
+
+                change = () => _shelves.OnReaderAsync(() =>
+                {
+                    _shelves.Find(id)!.SetLowStockThreshold(threshold);
+                    return true;
+                });
+                return null;
+
+            case ["shelves", string id, _]:
+                return _shelves.Find(id) is null ? $"no shelf '{id}'" : $"shelves.{id} must be {{\"lowStockThreshold\": n}} with n >= 0";
+
+            case ["pump", "ratePerSecond"]:
+                if (value is not JsonValue r || !r.TryGetValue(out double rate) || !(rate >= 0) || rate > 100_000)
+                {
+                    return "\"pump\" must be {\"ratePerSecond\": r} with 0 <= r <= 100000";
+                }
+
+                change = () =>
+                {
+                    _pump.RatePerSecond = rate;
+                    return Task.CompletedTask;
+                };
+                return null;
+
+            case ["pump", ..]:
+                return "\"pump\" must be {\"ratePerSecond\": r} with 0 <= r <= 100000";
+
+            default:
+                return $"unknown key '{key}' (known: shelves.<id>.lowStockThreshold, pump.ratePerSecond)";
+        }
     }
 
     private async Task<CloudReply> TareAsync(JsonElement args)
     {
         SlotPipeline pipeline = Shelf(args);
-        double? tare = await _shelves.OnReaderAsync(pipeline.Tare);
+        (double? tare, string? refusal) = await _shelves.OnReaderAsync(() => pipeline.TareRefusal() is { } why ? ((double?)null, why) : (pipeline.Tare(), null));
         return tare is null
-            ? Error(409, $"shelf '{pipeline.Slot.ShelfId}' is not still (or is faulted); try again when nothing is moving")
+            ? Error(409, $"shelf '{pipeline.Slot.ShelfId}' {refusal ?? "cannot be tared now"}")
             : Ok(new JsonObject { ["shelfId"] = pipeline.Slot.ShelfId, ["tareGrams"] = Math.Round(tare.Value, 1) });
     }
 
@@ -258,23 +411,23 @@ public sealed class CloudCommandRouter
 
     private async Task<CloudReply> SetConfigAsync(JsonElement args)
     {
-        // set-config {"key": "shelves.S-01.lowStockThreshold", "value": 4} is a one-setting desired configuration.
+        // set-config {"key": "shelves.S-01.lowStockThreshold", "value": 4} changes one setting locally.
         string key = args.TryGetProperty("key", out JsonElement k) && k.ValueKind == JsonValueKind.String ? k.GetString()! : throw new ArgumentException("\"key\" must be a string");
         if (!args.TryGetProperty("value", out JsonElement value))
         {
             throw new ArgumentException("\"value\" is required");
         }
 
-        string[] path = key.Split('.');
-        JsonObject patch = path switch
+        JsonNode? node = JsonNode.Parse(value.GetRawText());
+        if (Plan(key, node, out Func<Task>? change) is { } problem)
         {
-            ["shelves", string id, "lowStockThreshold"] => new JsonObject { ["shelves"] = new JsonObject { [id] = new JsonObject { ["lowStockThreshold"] = JsonNode.Parse(value.GetRawText()) } } },
-            ["pump", "ratePerSecond"] => new JsonObject { ["pump"] = new JsonObject { ["ratePerSecond"] = JsonNode.Parse(value.GetRawText()) } },
-            _ => throw new ArgumentException($"unknown key '{key}' (known: shelves.<id>.lowStockThreshold, pump.ratePerSecond)"),
-        };
-        patch["$version"] = _desired.AppliedVersion + 1;
-        (int status, JsonObject report) = await ApplyDesiredAsync(JsonSerializer.SerializeToUtf8Bytes(patch));
-        return new CloudReply(status, JsonSerializer.SerializeToUtf8Bytes(report));
+            return Error(400, problem);
+        }
+
+        await change!();
+        _desired.SaveLocal(key, node);
+        await ReportQuietlyAsync();
+        return Ok(Reported());
     }
 
     private async Task<CloudReply> ResyncAsync()
@@ -297,9 +450,10 @@ public sealed class CloudCommandRouter
     }
 
     private static double Number(JsonElement args, string name) =>
-        args.TryGetProperty(name, out JsonElement v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : throw new ArgumentException($"\"{name}\" must be a number");
+        args.TryGetProperty(name, out JsonElement v) && v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out double d) ? d : throw new ArgumentException($"\"{name}\" must be a number");
 
-    private JsonObject Reported(long version)
+    // The settings in force; the transport adds the desired version in its cloud's form.
+    private JsonObject Reported()
     {
         var shelves = new JsonObject();
         foreach (SlotPipeline p in _shelves.Pipelines)
@@ -307,18 +461,27 @@ public sealed class CloudCommandRouter
             shelves[p.Slot.ShelfId] = new JsonObject { ["lowStockThreshold"] = p.Slot.LowStockThreshold };
         }
 
-        return new JsonObject { ["$version"] = version, ["shelves"] = shelves, ["pump"] = new JsonObject { ["ratePerSecond"] = _pump.RatePerSecond } };
+        return new JsonObject
+        {
+            ["desiredVersion"] = _desired.DesiredVersion,
+            ["localVersion"] = _desired.LocalVersion,
+            ["shelves"] = shelves,
+            ["pump"] = new JsonObject { ["ratePerSecond"] = _pump.RatePerSecond },
+        };
     }
 
-    private async Task ReportQuietlyAsync(JsonObject report)
+    private async Task ReportQuietlyAsync()
     {
+        JsonObject reported = Reported();
+        reported.Remove("desiredVersion");
         try
         {
-            await _transport.ReportAsync(JsonSerializer.SerializeToUtf8Bytes(report), CancellationToken.None);
+            await _transport.ReportAsync(_desired.DesiredVersion, reported, CancellationToken.None);
         }
-        catch (Edge.Cloud.Mqtt.CloudUnavailableException)
+        catch (Exception ex) when (ex is Edge.Cloud.Mqtt.CloudUnavailableException or TimeoutException or OperationCanceledException)
         {
-            // Reported again after the next desired update or reconnect; the applied state itself is stored.
+            // Reported again on the next connect or change; the applied state itself is stored.
+            CloudLog.ReportFailed(_logger, ex.Message);
         }
     }
 

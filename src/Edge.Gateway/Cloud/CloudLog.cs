@@ -13,4 +13,13 @@ internal static partial class CloudLog
 
     [LoggerMessage(2002, LogLevel.Information, "Cloud sync starting: {Mode}, {Pending} messages waiting in the outbox")]
     public static partial void Starting(ILogger logger, CloudMode mode, long pending);
+
+    [LoggerMessage(2003, LogLevel.Warning, "A stored live setting no longer applies and was skipped: {Key}")]
+    public static partial void StoredSettingSkipped(ILogger logger, string key);
+
+    [LoggerMessage(2004, LogLevel.Information, "Reported configuration not published now ({Reason}); it is published on the next connect")]
+    public static partial void ReportFailed(ILogger logger, string reason);
+
+    [LoggerMessage(2005, LogLevel.Error, "Handling the inbound message {What} failed; the next one is handled as usual")]
+    public static partial void InboundFailed(ILogger logger, string what, Exception exception);
 }

@@ -1,5 +1,6 @@
 using Edge.Cloud.Mqtt;
 using Edge.Cloud.Outbox;
+using Edge.Cloud.Transport;
 
 namespace Edge.Gateway.Cloud;
 
@@ -34,6 +35,9 @@ public sealed class CloudOptions
     /// <summary>Pacing of delivery.</summary>
     public PumpOptions Pump { get; set; } = new();
 
+    /// <summary>Size limits of what the cloud sends.</summary>
+    public InboundLimits Inbound { get; set; } = new();
+
     /// <summary>Every problem, each naming its key.</summary>
     public IEnumerable<string> Problems()
     {
@@ -57,9 +61,14 @@ public sealed class CloudOptions
             yield return "Cloud:" + o;
         }
 
-        if (!(Pump.RatePerSecond >= 0) || Pump.Burst < 1 || Pump.MaxInFlight is < 1 or > 1000 || Pump.Jitter is < 0 or > 1)
+        if (Inbound.Problem() is { } i)
         {
-            yield return "Cloud:Pump: RatePerSecond >= 0, Burst >= 1, MaxInFlight 1-1000 and Jitter 0-1 are required";
+            yield return "Cloud:" + i;
+        }
+
+        if (Pump.Problem() is { } p)
+        {
+            yield return "Cloud:" + p;
         }
     }
 }

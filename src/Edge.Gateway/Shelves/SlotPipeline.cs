@@ -233,10 +233,10 @@ public sealed class SlotPipeline
     /// Sets the tare to the current still load, so that load reads 0 g and 0 items. Idempotent: a second tare
     /// at the same load changes nothing.
     /// </summary>
-    /// <returns>The new tare in gross grams, or null if the shelf is not still (nothing changed).</returns>
+    /// <returns>The new tare in gross grams, or null if <see cref="TareRefusal"/> gives a reason (nothing changed).</returns>
     public double? Tare()
     {
-        if (_phase != Phase.Still || _faulted)
+        if (TareRefusal() is not null)
         {
             return null;
         }
@@ -247,6 +247,16 @@ public sealed class SlotPipeline
         StateChanged?.Invoke(this);
         return _tare;
     }
+
+    /// <summary>
+    /// Why the slot cannot be tared now, or null when it can: it must be still, not faulted, and empty (a tare with
+    /// items on the tray would make them count as the tray).
+    /// </summary>
+    public string? TareRefusal() =>
+        _faulted ? "is faulted"
+        : _phase != Phase.Still ? "is not still; try again when nothing is moving"
+        : _hasReference && Count > 0 ? $"holds {Count} items; empty it before taring"
+        : null;
 
     /// <summary>Replaces the calibration and tare; the count is measured afresh from the absolute weight.</summary>
     public void Recalibrate(Calibration calibration, double tareGrams)
