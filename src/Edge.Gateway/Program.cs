@@ -1,4 +1,4 @@
 using Edge.Gateway.Cli;
 
 // Verbs live in Cli/; each area registers itself (Shelves/ShelvesRegistration.cs, Simulation/SimulationRegistration.cs).
-return await GatewayCli.Build().Parse(GatewayCli.WithDefaultVerb(args)).InvokeAsync();
+return await GatewayCli.RunAsync(args);

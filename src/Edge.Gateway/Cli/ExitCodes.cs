@@ -7,4 +7,5 @@ internal static class ExitCodes
     public const int Usage = 1;
     public const int InvalidConfiguration = 2;
     public const int CannotListen = 3;
+    public const int ServiceFailed = 4;
 }

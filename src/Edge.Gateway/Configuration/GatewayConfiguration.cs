@@ -39,6 +39,7 @@ public sealed record GatewayConfiguration(GatewayOptions Gateway, StoreOptions S
         }
 
         problems.AddRange(SettingsValidator.Validate(gateway, simulation, detection, shelves, paths));
+        problems.AddRange(CertificateProblems(configuration, gateway));
         problems.AddRange(cloud.Problems());
         problems.AddRange(beacons.Problems());
         if (beacons.ReplayFile is { } replay && !File.Exists(replay))
@@ -68,15 +69,44 @@ public sealed record GatewayConfiguration(GatewayOptions Gateway, StoreOptions S
     private static T? Bind<T>(IConfigurationSection section, List<string> problems)
         where T : class, new()
     {
+        // Unknown keys are found first, all of them, by path: a typo must stop the gateway, not be ignored.
+        List<string> unknown = [.. ConfigurationKeys.Unknown(section, typeof(T))];
+        if (unknown.Count > 0)
+        {
+            problems.AddRange(unknown);
+            return null;
+        }
+
         try
         {
-            return section.Get<T>(o => o.ErrorOnUnknownConfiguration = true) ?? new T();
+            return section.Get<T>() ?? new T();
         }
         catch (InvalidOperationException ex)
         {
-            // The binder's message names the key and the value it could not convert, or the unknown key.
-            problems.Add(ex.Message);
+            // The binder's message names the key and the value it could not convert.
+            problems.Add(ConfigurationKeys.Explain(ex.Message, typeof(T)));
             return null;
+        }
+    }
+
+    // Kestrel needs a certificate for an https URL; without one it fails at start with a stack trace.
+    private static IEnumerable<string> CertificateProblems(IConfiguration configuration, GatewayOptions gateway)
+    {
+        bool https = gateway.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Any(u => u.StartsWith("https://", StringComparison.OrdinalIgnoreCase));
+        if (!https)
+        {
+            yield break;
+        }
+
+        string? cert = configuration["Kestrel:Certificates:Default:Path"];
+        if (string.IsNullOrWhiteSpace(cert))
+        {
+            yield return "Gateway:Urls has an https:// URL but no certificate is configured (Kestrel:Certificates:Default:Path, with :KeyPath or :Password)";
+        }
+        else if (!File.Exists(cert))
+        {
+            yield return $"Kestrel:Certificates:Default:Path '{cert}' does not exist";
         }
     }
 
