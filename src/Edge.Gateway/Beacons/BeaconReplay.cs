@@ -5,6 +5,9 @@ namespace Edge.Gateway.Beacons;
 /// <summary>
 /// Feeds a btsnoop capture through the same path as the socket: HCI parser, decoders, tracker. Time is the capture's
 /// own, so a replay gives the same events at any speed; <c>speed</c> 1 paces it as recorded, 0 runs it flat out.
+/// With <c>retime</c> the capture's clock is shifted so its first packet happens now: events then carry today's
+/// times, and the outbox's time-to-live does not expire an old capture's events at once (flat out, later events
+/// are stamped ahead of the wall clock, as fast as the capture is read).
 /// </summary>
 public static class BeaconReplay
 {
@@ -12,7 +15,7 @@ public static class BeaconReplay
     public sealed record Summary(long Events, long Reports, long Malformed, DateTimeOffset? First, DateTimeOffset? Last);
 
     /// <summary>Replays <paramref name="capture"/> into <paramref name="tracker"/>.</summary>
-    public static async Task<Summary> RunAsync(Stream capture, BeaconTracker tracker, double speed, TimeProvider time, CancellationToken cancellationToken)
+    public static async Task<Summary> RunAsync(Stream capture, BeaconTracker tracker, double speed, TimeProvider time, CancellationToken cancellationToken, bool retime = false)
     {
         ArgumentNullException.ThrowIfNull(tracker);
         ArgumentNullException.ThrowIfNull(time);
@@ -25,9 +28,16 @@ public static class BeaconReplay
         DateTimeOffset last = default;
         DateTimeOffset nextTick = default;
         long started = time.GetTimestamp();
-        while (!cancellationToken.IsCancellationRequested && reader.TryRead(out CapturedEvent e))
+        TimeSpan shift = TimeSpan.Zero;
+        while (!cancellationToken.IsCancellationRequested && reader.TryRead(out CapturedEvent captured))
         {
             events++;
+            if (first is null && retime)
+            {
+                shift = time.GetUtcNow() - captured.Timestamp;
+            }
+
+            CapturedEvent e = shift == TimeSpan.Zero ? captured : captured with { Timestamp = captured.Timestamp + shift };
             first ??= e.Timestamp;
             if (speed > 0)
             {

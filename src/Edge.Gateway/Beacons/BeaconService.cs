@@ -148,7 +148,7 @@ public sealed class BeaconService : BackgroundService
         {
             await using FileStream stream = File.OpenRead(file);
             // The replay path feeds the tracker from one task, so no other thread touches it meanwhile.
-            BeaconReplay.Summary s = await BeaconReplay.RunAsync(stream, _tracker, _options.ReplaySpeed, _time, stoppingToken);
+            BeaconReplay.Summary s = await BeaconReplay.RunAsync(stream, _tracker, _options.ReplaySpeed, _time, stoppingToken, retime: true);
             BeaconLog.ReplayDone(_logger, file, s.Events, s.Reports, s.Malformed);
         }
         catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException)
@@ -166,8 +166,16 @@ public sealed class BeaconService : BackgroundService
         }
 
         bool alert = e.Type is BeaconEventType.BeaconMissing or BeaconEventType.BeaconRecovered or BeaconEventType.BeaconBatteryLow or BeaconEventType.BeaconMoved;
-        // Fire and forget on purpose: the scanner thread must not wait for a commit; the outbox commits it durably.
-        _ = _outbox.EnqueueAsync(new OutboxEntry(alert ? "beacon-alerts" : "presence", e.Type.ToString(), alert ? MessageClass.Alert : MessageClass.Telemetry, JsonSerializer.SerializeToUtf8Bytes(e, Json), Timestamp: e.Timestamp));
+        // Fire and forget on purpose: the scanner thread must not wait for a commit; the outbox commits it durably,
+        // or counts it as refused when it cannot (a full disk).
+        try
+        {
+            _ = _outbox.EnqueueAsync(new OutboxEntry(alert ? "beacon-alerts" : "presence", e.Type.ToString(), alert ? MessageClass.Alert : MessageClass.Telemetry, JsonSerializer.SerializeToUtf8Bytes(e, Json), Timestamp: e.Timestamp));
+        }
+        catch (InvalidOperationException)
+        {
+            // The outbox is shut down: the gateway is stopping.
+        }
     }
 
     private sealed class LockedSink(BeaconService service, int adapter) : IAdvertisingSink

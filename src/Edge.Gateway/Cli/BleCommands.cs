@@ -68,14 +68,13 @@ internal static class BleCommands
         return ExitCodes.Ok;
     }
 
+    // Every input line gives one output line, a blank one included (empty advertising data has no frames; an
+    // empty HCI packet is an error), so a script can pair them up.
     private static IEnumerable<string> ReadStdin()
     {
         while (Console.In.ReadLine() is { } line)
         {
-            if (!string.IsNullOrWhiteSpace(line))
-            {
-                yield return line;
-            }
+            yield return line;
         }
     }
 

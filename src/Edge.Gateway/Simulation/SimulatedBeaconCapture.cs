@@ -12,8 +12,11 @@ namespace Edge.Gateway.Simulation;
 /// </summary>
 public sealed class SimulatedBeaconCapture
 {
-    /// <summary>The retailer's app UUID in the simulation.</summary>
-    public const string ShopperUuid = "e2c56db5-dffb-48d2-b060-d0f5a71096e0";
+    /// <summary>
+    /// The retailer's app UUID in the simulation: drawn at random for this project, so no real beacon uses it (the
+    /// widely copied AirLocate sample UUID would make real beacons count as shoppers).
+    /// </summary>
+    public const string ShopperUuid = "6c1f3a52-9b7e-4d08-a3c5-2f81e4b07d96";
 
     private static readonly (int Adapter, string Zone, double X)[] ReceiverPlaces = [(0, "drinks", 0), (1, "snacks", 10), (2, "daily", 20)];
     private readonly Random _random;

@@ -16,6 +16,9 @@ public enum SimulatedActionResult
 
     /// <summary>Fewer items on the shelf than asked for.</summary>
     NotEnoughItems,
+
+    /// <summary>The tray has no room for that many more items (its capacity).</summary>
+    NoRoom,
 }
 
 /// <summary>
@@ -26,12 +29,15 @@ public enum SimulatedActionResult
 /// </summary>
 public sealed class SimulatedStore
 {
+    // One shelf's hand movements are at least this far apart (a hand takes about 0.9 s; see SimulatedShelf).
+    private static readonly TimeSpan HandGap = TimeSpan.FromSeconds(1);
     private readonly Dictionary<string, SimulatedShelf> _shelves = new(StringComparer.Ordinal);
     private readonly SimulationOptions _options;
     private readonly TimeProvider _time;
     private readonly string _statePath;
     private readonly Lock _saveLock = new();
     private readonly Random _random;
+    private long _saveFailures;
 
     /// <summary>Builds the store and wires one simulated HX711 per shelf to the board at the shelf's pins.</summary>
     public SimulatedStore(IReadOnlyList<ShelfOptions> shelves, SimulationOptions options, string dataDir, TimeProvider? time = null)
@@ -70,6 +76,9 @@ public sealed class SimulatedStore
     /// <summary>Items really on a shelf, or null for an unknown shelf.</summary>
     public int? ItemsOn(string shelfId) => _shelves.TryGetValue(shelfId, out SimulatedShelf? s) ? s.Items : null;
 
+    /// <summary>Items a shelf holds when full, or null for an unknown shelf.</summary>
+    public int? CapacityOf(string shelfId) => _shelves.TryGetValue(shelfId, out SimulatedShelf? s) ? s.Options.Capacity : null;
+
     /// <summary>A shopper takes <paramref name="items"/> from a shelf.</summary>
     public SimulatedActionResult Pick(string shelfId, int items)
     {
@@ -88,7 +97,10 @@ public sealed class SimulatedStore
         return SimulatedActionResult.Done;
     }
 
-    /// <summary>Someone puts <paramref name="items"/> on a shelf.</summary>
+    /// <summary>Times <c>simulation.json</c> could not be written (a full disk); the state stays in memory and is written with the next change.</summary>
+    public long SaveFailures => Interlocked.Read(ref _saveFailures);
+
+    /// <summary>Someone puts <paramref name="items"/> on a shelf; refused beyond the shelf's capacity.</summary>
     public SimulatedActionResult Put(string shelfId, int items)
     {
         if (!_shelves.TryGetValue(shelfId, out SimulatedShelf? shelf))
@@ -96,10 +108,18 @@ public sealed class SimulatedStore
             return SimulatedActionResult.UnknownShelf;
         }
 
+        if (shelf.Items + items > shelf.Options.Capacity)
+        {
+            return SimulatedActionResult.NoRoom;
+        }
+
         shelf.Put(items);
         SaveState();
         return SimulatedActionResult.Done;
     }
+
+    /// <summary>Shopper actions made so far (picks and put-backs, not staff restocks).</summary>
+    public long Actions { get; private set; }
 
     /// <summary>
     /// Shoppers pick (and now and then put back) items at the configured rate, and staff restock a shelf that ran
@@ -114,14 +134,32 @@ public sealed class SimulatedStore
 
         SimulatedShelf[] shelves = [.. _shelves.Values];
         var restockDue = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        var handFreeAt = new long[shelves.Length];
+        long handTicks = (long)(HandGap.TotalSeconds * _time.TimestampFrequency);
         double meanGapSeconds = 60 / _options.ShopperRatePerMinute;
         while (!cancellationToken.IsCancellationRequested)
         {
-            // Poisson arrivals: exponential gaps, never shorter than a hand's movement.
-            double gap = Math.Max(1.5, -meanGapSeconds * Math.Log(1 - _random.NextDouble()));
+            // Poisson arrivals across the store. Shoppers act at the same time at different shelves; only one
+            // shelf's own hand movements are spaced out (HandGap).
+            double gap = -meanGapSeconds * Math.Log(1 - _random.NextDouble());
             await Task.Delay(TimeSpan.FromSeconds(gap), _time, cancellationToken).ConfigureAwait(false);
 
-            SimulatedShelf shelf = shelves[_random.Next(shelves.Length)];
+            long now = _time.GetTimestamp();
+            int index = _random.Next(shelves.Length);
+            for (int tries = 0; handFreeAt[index] > now && tries < shelves.Length; tries++)
+            {
+                index = (index + 1) % shelves.Length;
+            }
+
+            if (handFreeAt[index] > now)
+            {
+                // Every shelf is in someone's hands: this shopper waits for the first free one.
+                index = Array.IndexOf(handFreeAt, handFreeAt.Min());
+                await Task.Delay(_time.GetElapsedTime(now, handFreeAt[index]), _time, cancellationToken).ConfigureAwait(false);
+            }
+
+            SimulatedShelf shelf = shelves[index];
+            handFreeAt[index] = _time.GetTimestamp() + handTicks;
             if (shelf.Items > 0 && _random.NextDouble() < 0.85)
             {
                 Pick(shelf.Options.Id, _random.NextDouble() < 0.8 ? 1 : Math.Min(2, shelf.Items));
@@ -131,15 +169,16 @@ public sealed class SimulatedStore
                 Put(shelf.Options.Id, 1);
             }
 
-            DateTimeOffset now = _time.GetUtcNow();
+            Actions++;
+            DateTimeOffset wallNow = _time.GetUtcNow();
             foreach (SimulatedShelf s in shelves)
             {
                 string id = s.Options.Id;
                 if (s.Items <= s.Options.LowStockThreshold && !restockDue.ContainsKey(id))
                 {
-                    restockDue[id] = now + TimeSpan.FromSeconds(30 + _random.Next(60));
+                    restockDue[id] = wallNow + TimeSpan.FromSeconds(30 + _random.Next(60));
                 }
-                else if (restockDue.TryGetValue(id, out DateTimeOffset due) && due <= now)
+                else if (restockDue.TryGetValue(id, out DateTimeOffset due) && due <= wallNow)
                 {
                     restockDue.Remove(id);
                     if (s.Items < s.Options.Capacity)
@@ -171,8 +210,16 @@ public sealed class SimulatedStore
         {
             var state = _shelves.ToDictionary(kv => kv.Key, kv => kv.Value.Items, StringComparer.Ordinal);
             string temp = _statePath + ".tmp";
-            File.WriteAllText(temp, JsonSerializer.Serialize(state));
-            File.Move(temp, _statePath, overwrite: true);
+            try
+            {
+                File.WriteAllText(temp, JsonSerializer.Serialize(state));
+                File.Move(temp, _statePath, overwrite: true);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // A full disk: the simulated world lives on in memory and is written with the next change.
+                Interlocked.Increment(ref _saveFailures);
+            }
         }
     }
 }

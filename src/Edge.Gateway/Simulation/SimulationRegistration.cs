@@ -51,6 +51,7 @@ public static class SimulationRegistration
         {
             SimulatedActionResult.Done => Results.Ok(new { shelfId, items = store.ItemsOn(shelfId) }),
             SimulatedActionResult.UnknownShelf => Results.NotFound(new { error = $"no shelf '{shelfId}'" }),
+            SimulatedActionResult.NoRoom => Results.Conflict(new { error = $"shelf '{shelfId}' holds {store.ItemsOn(shelfId)} items and has room for {store.CapacityOf(shelfId) - store.ItemsOn(shelfId)} more" }),
             _ => Results.Conflict(new { error = $"shelf '{shelfId}' holds only {store.ItemsOn(shelfId)} items" }),
         };
     }

@@ -58,10 +58,11 @@ public class CliContractTests
 
         string[] lines = output.TrimEnd('\n').Split('\n');
         Assert.Equal(0, exit);
-        Assert.Equal(2, lines.Length);
+        Assert.Equal(3, lines.Length); // one output line per input line, the blank one included
+        Assert.StartsWith("{\"error\":", lines[1], StringComparison.Ordinal);
         Assert.StartsWith("{\"reports\":[{\"eventType\":3,\"addressType\":\"random\",\"address\":\"1c:d6:cd:ef:94:35\",\"rssi\":-59,\"data\":\"0201061aff4c", lines[0], StringComparison.Ordinal);
         Assert.Contains("\"frames\":[{\"type\":\"ibeacon\",\"uuid\":\"41424344-4546-4748-4940-414243444546\"", lines[0], StringComparison.Ordinal);
-        Assert.Equal("{\"error\":\"parameter length does not match the packet length\"}", lines[1]);
+        Assert.Equal("{\"error\":\"parameter length does not match the packet length\"}", lines[2]);
     }
 
     [Fact]
