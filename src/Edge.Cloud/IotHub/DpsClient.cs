@@ -70,23 +70,13 @@ public sealed class DpsClient
             .WithTimeout(TimeSpan.FromSeconds(30))
             .WithTlsOptions(tls => Mqtt.TlsSetup.Configure(tls, _options.DpsHost, _options.CaFile, null, null))
             .Build();
-        // MQTTnet applies its own timeout only to a token that cannot be cancelled: every step gets a deadline here.
-        MqttClientConnectResult connect;
-        using (var deadline = new Mqtt.StepDeadline(StepTimeout, _time, cancellationToken))
-        {
-            connect = await Step(() => client.ConnectAsync(options, deadline.Token), "no CONNACK from DPS", cancellationToken);
-        }
-
+        MqttClientConnectResult connect = await Step(ct => client.ConnectAsync(options, ct), "no CONNACK from DPS", cancellationToken);
         if (connect.ResultCode != MqttClientConnectResultCode.Success)
         {
             throw new DpsException($"DPS refused the connection: {connect.ResultCode}", connect.ResultCode == MqttClientConnectResultCode.ServerUnavailable);
         }
 
-        using (var deadline = new Mqtt.StepDeadline(StepTimeout, _time, cancellationToken))
-        {
-            await Step(() => client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter(IotHubTopics.DpsResponses, MqttQualityOfServiceLevel.AtLeastOnce).Build(), deadline.Token), "no SUBACK from DPS", cancellationToken);
-        }
-
+        await Step(ct => client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter(IotHubTopics.DpsResponses, MqttQualityOfServiceLevel.AtLeastOnce).Build(), ct), "no SUBACK from DPS", cancellationToken);
         byte[] body = JsonSerializer.SerializeToUtf8Bytes(new { registrationId = regId });
         (int status, int? retryAfter, byte[] payload) = await RequestAsync(client, responses, IotHubTopics.DpsRegister, body, cancellationToken);
         for (int polls = 0; ; polls++)
@@ -125,11 +115,7 @@ public sealed class DpsClient
         string rid = Interlocked.Increment(ref _rid).ToString(CultureInfo.InvariantCulture);
         var waiter = new TaskCompletionSource<(int, int?, byte[])>(TaskCreationOptions.RunContinuationsAsynchronously);
         responses[rid] = waiter;
-        using (var deadline = new Mqtt.StepDeadline(StepTimeout, _time, cancellationToken))
-        {
-            await Step(() => client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic(rid)).WithPayload(body).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build(), deadline.Token), "no PUBACK from DPS", cancellationToken);
-        }
-
+        await Step(ct => client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic(rid)).WithPayload(body).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build(), ct), "no PUBACK from DPS", cancellationToken);
         try
         {
             return await waiter.Task.WaitAsync(TimeSpan.FromSeconds(60), _time, cancellationToken);
@@ -140,15 +126,17 @@ public sealed class DpsClient
         }
     }
 
-    private static async Task<T> Step<T>(Func<Task<T>> step, string what, CancellationToken cancellationToken)
+    // One network step under its deadline; MQTTnet applies its own timeout only to a token that cannot be cancelled.
+    private async Task<T> Step<T>(Func<CancellationToken, Task<T>> step, string what, CancellationToken cancellationToken)
     {
+        using var deadline = new Mqtt.StepDeadline(StepTimeout, _time, cancellationToken);
         try
         {
-            return await step();
+            return await step(deadline.Token);
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (deadline.Token.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            throw new DpsException($"{what} within {StepTimeout.TotalSeconds:0} s", true);
+            throw new DpsException($"{what} within {StepTimeout.TotalSeconds:0} s: {ex.Message}", true);
         }
         catch (Exception ex) when (ex is MQTTnet.Exceptions.MqttCommunicationException or IOException or System.Net.Sockets.SocketException or System.Security.Authentication.AuthenticationException)
         {

@@ -13,6 +13,7 @@ namespace Edge.Cloud.Mqtt;
 /// </summary>
 public abstract class LinkedTransport : ICloudTransport, IAsyncDisposable
 {
+    private static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(5);
     private readonly InboundQueue _inbound;
     private long _handled;
     private long _oversized;
@@ -81,7 +82,15 @@ public abstract class LinkedTransport : ICloudTransport, IAsyncDisposable
         Task dispatch = _inbound.RunAsync(cancellationToken);
         await Link.RunAsync(cancellationToken);
         _inbound.Complete();
-        await dispatch;
+        try
+        {
+            // A handler still busy at shutdown is left behind: its message was not acknowledged, so the broker
+            // delivers it again after the restart.
+            await dispatch.WaitAsync(ShutdownGrace, CancellationToken.None);
+        }
+        catch (TimeoutException)
+        {
+        }
     }
 
     /// <inheritdoc />

@@ -116,8 +116,9 @@ public sealed class MqttLink : IAsyncDisposable
             {
                 result = await _client.PublishAsync(message, deadline.Token);
             }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            catch (Exception) when (deadline.Token.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
+                // Cancelled by the deadline, whichever exception MQTTnet turned the cancellation into.
                 string reason = message.QualityOfServiceLevel == MqttQualityOfServiceLevel.AtMostOnce
                     ? $"a publish could not be sent within {timeout.TotalSeconds:0} s"
                     : $"no PUBACK within {timeout.TotalSeconds:0} s";
@@ -334,9 +335,10 @@ public sealed class MqttLink : IAsyncDisposable
         {
             return await step(deadline.Token);
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (deadline.Token.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            throw new CloudUnavailableException($"{what} within {_stepTimeout.TotalSeconds:0} s");
+            // MQTTnet reports a cancelled read as "connection closed"; say what really happened.
+            throw new CloudUnavailableException($"{what} within {_stepTimeout.TotalSeconds:0} s", ex);
         }
     }
 

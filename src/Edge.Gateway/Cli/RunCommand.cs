@@ -82,7 +82,8 @@ internal static partial class RunCommand
         catch (InvalidDataException ex)
         {
             // appsettings.json that is not JSON: the provider says which file; the parser says where.
-            return await FailAsync(ExitCodes.InvalidConfiguration, $"Invalid configuration: {ex.Message} {ex.InnerException?.Message}".TrimEnd());
+            string where = ex.GetBaseException() is { } root && root != ex ? " " + root.Message : "";
+            return await FailAsync(ExitCodes.InvalidConfiguration, $"Invalid configuration: {ex.Message}{where}");
         }
 
         builder.Configuration.AddInMemoryCollection(Overrides(parse));

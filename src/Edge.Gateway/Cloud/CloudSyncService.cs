@@ -76,7 +76,7 @@ public sealed class CloudSyncService : BackgroundService
             }
             else
             {
-                CloudLog.Lost(_logger, _options.Mode, reason);
+                CloudLog.Lost(_logger, _options.Mode, reason?.TrimEnd('.'));
             }
         };
         _transport.Inbound += _router.HandleAsync;
