@@ -137,7 +137,7 @@ internal static partial class RunCommand
         builder.Services.Configure<StoreOptions>(builder.Configuration.GetSection("Store"));
         builder.AddShelves(layout, database);
         builder.AddCloudSync(settings.Cloud, settings.Store.Id, outbox);
-        builder.AddBeacons(BeaconsFor(settings.Beacons, simulate));
+        builder.AddBeacons(simulate ? SimulatedBeaconCapture.FillIn(settings.Beacons) : settings.Beacons);
         if (simulate)
         {
             builder.AddSimulation(layout);
@@ -235,30 +235,6 @@ internal static partial class RunCommand
     {
         await Console.Error.WriteLineAsync(line);
         return code;
-    }
-
-    // The simulated store's receivers, beacons and app UUID fill in what is not configured (they match
-    // `ble simulate-capture`); anything configured wins, key by key.
-    private static BeaconOptions BeaconsFor(BeaconOptions configured, bool simulate)
-    {
-        if (!simulate)
-        {
-            return configured;
-        }
-
-        BeaconOptions simulated = SimulatedBeaconCapture.Options();
-        if (configured.Receivers.Count == 0)
-        {
-            configured.Receivers = simulated.Receivers;
-        }
-
-        if (configured.StoreBeacons.Count == 0)
-        {
-            configured.StoreBeacons = simulated.StoreBeacons;
-        }
-
-        configured.ShopperUuid ??= simulated.ShopperUuid;
-        return configured;
     }
 
     [LibraryImport("libc", EntryPoint = "umask")]

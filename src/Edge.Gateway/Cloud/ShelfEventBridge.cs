@@ -193,7 +193,7 @@ public sealed class ShelfEventBridge : IDisposable
         return true;
     }
 
-    private void SaveCheckpoint(bool force)
+    internal void SaveCheckpoint(bool force)
     {
         long now = _time.GetTimestamp();
         if (!force && _time.GetElapsedTime(_lastCheckpointAt, now) < CheckpointEvery)

@@ -38,6 +38,28 @@ public sealed class SimulatedBeaconCapture
         ShopperUuid = ShopperUuid,
     };
 
+    /// <summary>
+    /// Fills in, from <see cref="Options"/>, what <paramref name="configured"/> leaves empty (receivers, store beacons,
+    /// the app UUID), so a simulated store matches the capture; anything configured wins, key by key.
+    /// </summary>
+    public static BeaconOptions FillIn(BeaconOptions configured)
+    {
+        ArgumentNullException.ThrowIfNull(configured);
+        BeaconOptions simulated = Options();
+        if (configured.Receivers.Count == 0)
+        {
+            configured.Receivers = simulated.Receivers;
+        }
+
+        if (configured.StoreBeacons.Count == 0)
+        {
+            configured.StoreBeacons = simulated.StoreBeacons;
+        }
+
+        configured.ShopperUuid ??= simulated.ShopperUuid;
+        return configured;
+    }
+
     /// <summary>Shoppers' routes: (zone x positions, minutes in each), then they leave.</summary>
     public static (double X, double Minutes)[][] Routes { get; } =
     [

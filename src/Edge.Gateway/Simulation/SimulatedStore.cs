@@ -38,6 +38,7 @@ public sealed class SimulatedStore
     private readonly Lock _saveLock = new();
     private readonly Random _random;
     private long _saveFailures;
+    private long _waitingUntil;
 
     /// <summary>Builds the store and wires one simulated HX711 per shelf to the board at the shelf's pins.</summary>
     public SimulatedStore(IReadOnlyList<ShelfOptions> shelves, SimulationOptions options, string dataDir, TimeProvider? time = null)
@@ -142,7 +143,7 @@ public sealed class SimulatedStore
             // Poisson arrivals across the store. Shoppers act at the same time at different shelves; only one
             // shelf's own hand movements are spaced out (HandGap).
             double gap = -meanGapSeconds * Math.Log(1 - _random.NextDouble());
-            await Task.Delay(TimeSpan.FromSeconds(gap), _time, cancellationToken).ConfigureAwait(false);
+            await WaitAsync(TimeSpan.FromSeconds(gap), cancellationToken).ConfigureAwait(false);
 
             long now = _time.GetTimestamp();
             int index = _random.Next(shelves.Length);
@@ -155,7 +156,7 @@ public sealed class SimulatedStore
             {
                 // Every shelf is in someone's hands: this shopper waits for the first free one.
                 index = Array.IndexOf(handFreeAt, handFreeAt.Min());
-                await Task.Delay(_time.GetElapsedTime(now, handFreeAt[index]), _time, cancellationToken).ConfigureAwait(false);
+                await WaitAsync(_time.GetElapsedTime(now, handFreeAt[index]), cancellationToken).ConfigureAwait(false);
             }
 
             SimulatedShelf shelf = shelves[index];
@@ -188,6 +189,20 @@ public sealed class SimulatedStore
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// The timestamp (<see cref="TimeProvider.GetTimestamp"/>) until which the shoppers wait now; in the past while they
+    /// act. A test that advances a fake clock waits until this lies in the future again.
+    /// </summary>
+    internal long WaitingUntil => Interlocked.Read(ref _waitingUntil);
+
+    private async Task WaitAsync(TimeSpan delay, CancellationToken cancellationToken)
+    {
+        long until = _time.GetTimestamp() + Math.Max(1, (long)(delay.TotalSeconds * _time.TimestampFrequency));
+        Task wait = Task.Delay(delay, _time, cancellationToken);
+        Interlocked.Exchange(ref _waitingUntil, until);
+        await wait.ConfigureAwait(false);
     }
 
     private Dictionary<string, int> LoadState()

@@ -75,6 +75,42 @@ public class BeaconReplayTests
     }
 
     [Fact]
+    public async Task ACaptureFromYesterday_ReplayedRetimed_GivesEventsOfNow()
+    {
+        using var capture = new MemoryStream();
+        new SimulatedBeaconCapture().Write(capture, Start.AddDays(-1), TimeSpan.FromMinutes(4), foreignDevices: 10);
+        capture.Position = 0;
+        var events = new List<BeaconEvent>();
+        var now = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Start);
+        var tracker = new BeaconTracker(SimulatedBeaconCapture.Options(), Secret, events.Add);
+
+        await BeaconReplay.RunAsync(capture, tracker, speed: 0, now, CancellationToken.None, retime: true);
+
+        BeaconEvent first = events.First(e => e.Type == BeaconEventType.ZoneEntered);
+        Assert.InRange(first.Timestamp, Start, Start.AddMinutes(1));
+        Assert.All(events, e => Assert.InRange(e.Timestamp, Start, Start.AddMinutes(5)));
+    }
+
+    [Fact]
+    public void InSimulation_ConfiguredBeaconSettingsWin_AndOnlyWhatIsMissingIsFilledIn()
+    {
+        var configured = new BeaconOptions
+        {
+            ShopperUuid = "0b7e5a5c-3f0d-4c8e-9d0a-5a6b7c8d9e0f",
+            EnterMeters = 1.5,
+            StoreBeacons = [new StoreBeaconOptions { Id = "MINE", EddystoneUid = new string('a', 32) }],
+        };
+
+        BeaconOptions used = SimulatedBeaconCapture.FillIn(configured);
+
+        Assert.Equal("0b7e5a5c-3f0d-4c8e-9d0a-5a6b7c8d9e0f", used.ShopperUuid);
+        Assert.Equal(1.5, used.EnterMeters);
+        Assert.Equal("MINE", Assert.Single(used.StoreBeacons).Id);
+        Assert.Equal(3, used.Receivers.Count); // not configured: the simulated store's
+        Assert.NotEqual("e2c56db5-dffb-48d2-b060-d0f5a71096e0", SimulatedBeaconCapture.ShopperUuid); // AirLocate's sample UUID belongs to real beacons
+    }
+
+    [Fact]
     public void RssiFilter_KeepsSubDecibelSteps()
     {
         // AltBeacon's ARMA filter truncates to int and sticks at -51 after -50 then -60s; ours converges.
