@@ -24,7 +24,9 @@ public sealed class FixedDatabaseHost(LiteDatabase db) : ILiteDatabaseHost
         ArgumentNullException.ThrowIfNull(operation);
         lock (_lock)
         {
-            return operation(db);
+            T result = operation(db);
+            LiteLog.WaitWritten(db, LiteLog.DefaultTimeout);
+            return result;
         }
     }
 }

@@ -111,7 +111,8 @@ internal static partial class RunCommand
             database = GatewayDatabase.Open(settings.Gateway.DataDir);
             if (settings.Cloud.Mode != CloudMode.None)
             {
-                outbox = GatewayDatabase.Open(settings.Gateway.DataDir, fileName: CloudRegistration.OutboxFile);
+                // The outbox reads all its messages at start: all of them are verified.
+                outbox = GatewayDatabase.Open(settings.Gateway.DataDir, fileName: CloudRegistration.OutboxFile, verify: GatewayDatabase.VerifyAll);
             }
         }
         catch (DatabaseUnavailableException ex)

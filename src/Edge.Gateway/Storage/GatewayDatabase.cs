@@ -17,6 +17,9 @@ public sealed class GatewayDatabase : ILiteDatabaseHost, IDisposable
     /// <summary>File name of the database inside the data directory.</summary>
     public const string FileName = "gateway.db";
 
+    /// <summary>Documents read back per collection at open, newest first: enough to cover what the gateway reads in operation.</summary>
+    public const int VerifiedDocuments = 10_000;
+
     private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     private readonly Lock _lock = new();
     private LiteDatabase _db;
@@ -57,8 +60,12 @@ public sealed class GatewayDatabase : ILiteDatabaseHost, IDisposable
     /// <param name="dataDir">The gateway's data directory; created (owner only) when missing.</param>
     /// <param name="clock">Names the quarantined file.</param>
     /// <param name="fileName">File name: <see cref="FileName"/> for shelf state, <c>outbox.db</c> for the cloud outbox.</param>
+    /// <param name="verify">
+    /// Reads what the file's user will read, so a damaged page surfaces now and the file is quarantined, not mid-shift.
+    /// By default the newest <see cref="VerifiedDocuments"/> documents of every collection are read back.
+    /// </param>
     /// <exception cref="DatabaseUnavailableException">The directory or file cannot be used at all.</exception>
-    public static GatewayDatabase Open(string dataDir, TimeProvider? clock = null, string fileName = FileName)
+    public static GatewayDatabase Open(string dataDir, TimeProvider? clock = null, string fileName = FileName, Action<LiteDatabase>? verify = null)
     {
         string path = System.IO.Path.GetFullPath(System.IO.Path.Combine(dataDir, fileName));
         try
@@ -87,14 +94,14 @@ public sealed class GatewayDatabase : ILiteDatabaseHost, IDisposable
             LiteDatabase db;
             try
             {
-                db = OpenChecked(path);
+                db = OpenChecked(path, verify ?? VerifyNewest);
             }
             catch (Exception ex) when (IsDamage(ex))
             {
                 // LiteDB reports a damaged file through many exception types; any failure to open and read it back
                 // means the same thing here.
                 quarantined = Quarantine(path, clock, ex.GetType().Name + ": " + ex.Message);
-                db = OpenChecked(path);
+                db = OpenChecked(path, verify ?? VerifyNewest);
             }
 
             RestrictModes(path);
@@ -120,6 +127,8 @@ public sealed class GatewayDatabase : ILiteDatabaseHost, IDisposable
             try
             {
                 T result = operation(_db);
+                // LiteDB's commit only queues the pages for its writer thread: done means written (see LiteLog).
+                LiteLog.WaitWritten(_db, LiteLog.DefaultTimeout);
                 LastError = null;
                 return result;
             }
@@ -158,7 +167,7 @@ public sealed class GatewayDatabase : ILiteDatabaseHost, IDisposable
         DisposeQuietly(_db);
         try
         {
-            _db = OpenChecked(Path);
+            _db = OpenChecked(Path, _ => { });
         }
         catch (Exception ex) when (IsDamage(ex) || ex is UnauthorizedAccessException)
         {
@@ -204,23 +213,42 @@ public sealed class GatewayDatabase : ILiteDatabaseHost, IDisposable
         return aside + " (" + reason + ")";
     }
 
-    private static LiteDatabase OpenChecked(string path)
+    private static LiteDatabase OpenChecked(string path, Action<LiteDatabase> verify)
     {
         var db = new LiteDatabase(new ConnectionString { Filename = path, Connection = ConnectionType.Direct });
         try
         {
-            // Opening only reads the header; touch every collection so a damaged page surfaces now, not mid-shift.
+            // Opening only reads the header: count every collection (index pages), then read documents back (data pages).
             foreach (string name in db.GetCollectionNames())
             {
                 _ = db.GetCollection(name).Count();
             }
 
+            verify(db);
             return db;
         }
         catch
         {
             DisposeQuietly(db);
             throw;
+        }
+    }
+
+    /// <summary>Reads back every document of every collection (for files whose user reads them all at start).</summary>
+    public static void VerifyAll(LiteDatabase db)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        foreach (string name in db.GetCollectionNames())
+        {
+            _ = db.GetCollection(name).FindAll().Count();
+        }
+    }
+
+    private static void VerifyNewest(LiteDatabase db)
+    {
+        foreach (string name in db.GetCollectionNames())
+        {
+            _ = db.GetCollection(name).Find(Query.All("_id", Query.Descending), limit: VerifiedDocuments).Count();
         }
     }
 

@@ -60,7 +60,7 @@ public sealed class ShelfStore
     {
         ArgumentNullException.ThrowIfNull(events);
         ArgumentNullException.ThrowIfNull(rows);
-        return _database.Run(db =>
+        (ShelfEvent[] numbered, long last) = _database.Run(db =>
         {
             if (_database.Generation != _generation)
             {
@@ -106,11 +106,14 @@ public sealed class ShelfStore
                 throw;
             }
 
-            _lastSeq = seq;
-            _journalIdUnsaved = false;
-            Commits++;
-            return (IReadOnlyList<ShelfEvent>)numbered;
+            return (numbered, seq);
         });
+
+        // Only now, with the commit written (Run waits for LiteDB's log writer), does the journal move on.
+        _lastSeq = last;
+        _journalIdUnsaved = false;
+        Commits++;
+        return numbered;
     }
 
     /// <summary>All persisted stock rows by shelf id.</summary>

@@ -31,7 +31,10 @@ public sealed class Subscriber : IAsyncDisposable
         return s;
     }
 
-    public Task PublishAsync(string topic, string payload, bool retain = false) =>
+    public Task PublishAsync(string topic, string payload, bool retain = false) => PublishAsync(topic, Encoding.UTF8.GetBytes(payload), retain);
+
+    /// <summary>Publishes raw bytes (for payloads that are not valid UTF-8).</summary>
+    public Task PublishAsync(string topic, byte[] payload, bool retain = false) =>
         _client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload).WithRetainFlag(retain).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build());
 
     /// <summary>Waits until <paramref name="condition"/> holds over what arrived (polling with a deadline).</summary>

@@ -117,6 +117,20 @@ public sealed class OutboxRecoveryTests : IDisposable
         Assert.Equal(2, outbox.SourcePosition("journal:a"));
     }
 
+    [Fact]
+    public void TheLiteDbLogWriter_CanBeWaitedFor_SoACommitMeansWritten()
+    {
+        // If a LiteDB upgrade moves the writer queue, this fails instead of durability silently weakening.
+        Assert.True(LiteLog.IsSupported);
+        LiteDatabase db = Db();
+        LiteLog.WaitWritten(db, TimeSpan.FromSeconds(5)); // before the first write: nothing to wait for
+
+        db.GetCollection("c").Insert(new BsonDocument { ["_id"] = 1 });
+        LiteLog.WaitWritten(db, TimeSpan.FromSeconds(5));
+
+        Assert.True(new FileInfo(Path.Combine(_dir, "outbox-log.db")).Length > 0);
+    }
+
     /// <summary>A database host whose disk can fill up: while <see cref="Full"/>, every operation fails as LiteDB's does.</summary>
     private sealed class DiskThatFills(ILiteDatabaseHost inner) : ILiteDatabaseHost
     {

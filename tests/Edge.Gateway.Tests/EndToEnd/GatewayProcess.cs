@@ -15,6 +15,7 @@ internal sealed class GatewayProcess : IDisposable
 
     private readonly Process _process;
     private readonly StringBuilder _output = new();
+    private readonly StringBuilder _errors = new();
 
     private GatewayProcess(Process process, int port)
     {
@@ -22,7 +23,17 @@ internal sealed class GatewayProcess : IDisposable
         Port = port;
         Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
         process.OutputDataReceived += (_, e) => Append(e.Data);
-        process.ErrorDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) =>
+        {
+            Append(e.Data);
+            if (e.Data is not null)
+            {
+                lock (_errors)
+                {
+                    _errors.AppendLine(e.Data);
+                }
+            }
+        };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
     }
@@ -38,6 +49,18 @@ internal sealed class GatewayProcess : IDisposable
             lock (_output)
             {
                 return _output.ToString();
+            }
+        }
+    }
+
+    /// <summary>What the process wrote on stderr alone.</summary>
+    public string Errors
+    {
+        get
+        {
+            lock (_errors)
+            {
+                return _errors.ToString();
             }
         }
     }
@@ -64,7 +87,7 @@ internal sealed class GatewayProcess : IDisposable
         return dll;
     }
 
-    public static GatewayProcess Start(string dataDir, IEnumerable<string>? extraArgs = null, IDictionary<string, string>? environment = null)
+    public static GatewayProcess Start(string dataDir, IEnumerable<string>? extraArgs = null, IDictionary<string, string>? environment = null, string? gatewayDll = null)
     {
         int port = FreePort();
         var info = new ProcessStartInfo("dotnet")
@@ -73,7 +96,7 @@ internal sealed class GatewayProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        info.ArgumentList.Add(GatewayDll());
+        info.ArgumentList.Add(gatewayDll ?? GatewayDll());
         foreach (string arg in (string[])["run", "--simulate", "--data-dir", dataDir, "--urls", $"http://127.0.0.1:{port}", .. extraArgs ?? ["--sim-shopper-rate", "0"]])
         {
             info.ArgumentList.Add(arg);
@@ -94,6 +117,54 @@ internal sealed class GatewayProcess : IDisposable
     {
         _process.Kill(entireProcessTree: true);
         _process.WaitForExit();
+    }
+
+    /// <summary>SIGTERM, as systemd or balena stop a service; returns how long the process took to exit.</summary>
+    public async Task<TimeSpan> TerminateAsync(TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        using (Process kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        await WaitForExitAsync(timeout);
+        return clock.Elapsed;
+    }
+
+    /// <summary><c>GET /healthz</c>: the status code and the body, or null while the gateway does not answer.</summary>
+    public async Task<(int Status, JsonElement Body)?> HealthAsync()
+    {
+        try
+        {
+            using HttpResponseMessage response = await Http.GetAsync("/healthz");
+            return ((int)response.StatusCode, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone());
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Polls <c>/healthz</c> until <paramref name="condition"/> holds, or fails with the process output.</summary>
+    public async Task<JsonElement> WaitForHealthAsync(Func<int, JsonElement, bool> condition, TimeSpan timeout, string what)
+    {
+        var clock = Stopwatch.StartNew();
+        (int Status, JsonElement Body)? last = null;
+        while (clock.Elapsed < timeout)
+        {
+            Assert.False(_process.HasExited, $"gateway exited with {(_process.HasExited ? _process.ExitCode : 0)} while waiting for {what}:\n{Output}");
+            last = await HealthAsync();
+            if (last is { } h && condition(h.Status, h.Body))
+            {
+                return h.Body;
+            }
+
+            await Task.Delay(PollInterval);
+        }
+
+        Assert.Fail($"timed out after {timeout} waiting for {what}; last health: {last?.Status} {(last is { } l ? l.Body.GetRawText() : "none")}\n{Output}");
+        return default;
     }
 
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
@@ -159,7 +230,7 @@ internal sealed class GatewayProcess : IDisposable
         _process.Dispose();
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
