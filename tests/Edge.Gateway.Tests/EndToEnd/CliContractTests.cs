@@ -79,4 +79,29 @@ public class CliContractTests
         Assert.Equal("", badOut);
         Assert.Equal("error: The key is not valid base64.", badErr.TrimEnd('\n'));
     }
+
+    [Theory]
+    [InlineData("error: unknown verb 'frobnicate' (verbs: run, iothub, dps, ble)", "frobnicate")]
+    [InlineData("error: 'ble' needs a verb: decode, parse-hci, simulate-capture", "ble")]
+    [InlineData("error: unknown verb 'frob' for 'ble' (verbs: decode, parse-hci, simulate-capture)", "ble", "frob")]
+    [InlineData("error: Unrecognized command or argument '--bogus'.", "--bogus")]
+    public async Task UsageErrors_SayWhatWasWrongInOneLine_AndPrintHelpOnStderrOnly(string firstLine, params string[] args)
+    {
+        (int exit, string output, string error) = await RunAsync(null, args);
+
+        Assert.Equal(1, exit);
+        Assert.Equal("", output); // scripts read results from stdout
+        Assert.Equal(firstLine, error.Split('\n')[0]);
+        Assert.Contains("Usage:", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RequestedHelp_GoesToStdout_WithExit0()
+    {
+        (int exit, string output, string error) = await RunAsync(null, "run", "--help");
+
+        Assert.Equal(0, exit);
+        Assert.Contains("--data-dir", output, StringComparison.Ordinal);
+        Assert.Equal("", error);
+    }
 }

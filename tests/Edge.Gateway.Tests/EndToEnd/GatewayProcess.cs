@@ -87,7 +87,7 @@ internal sealed class GatewayProcess : IDisposable
         return dll;
     }
 
-    public static GatewayProcess Start(string dataDir, IEnumerable<string>? extraArgs = null, IDictionary<string, string>? environment = null, string? gatewayDll = null)
+    public static GatewayProcess Start(string dataDir, IEnumerable<string>? extraArgs = null, IDictionary<string, string>? environment = null, string? gatewayDll = null, string? urls = null)
     {
         int port = FreePort();
         var info = new ProcessStartInfo("dotnet")
@@ -97,7 +97,7 @@ internal sealed class GatewayProcess : IDisposable
             UseShellExecute = false,
         };
         info.ArgumentList.Add(gatewayDll ?? GatewayDll());
-        foreach (string arg in (string[])["run", "--simulate", "--data-dir", dataDir, "--urls", $"http://127.0.0.1:{port}", .. extraArgs ?? ["--sim-shopper-rate", "0"]])
+        foreach (string arg in (string[])["run", "--simulate", "--data-dir", dataDir, "--urls", urls ?? $"http://127.0.0.1:{port}", .. extraArgs ?? ["--sim-shopper-rate", "0"]])
         {
             info.ArgumentList.Add(arg);
         }
