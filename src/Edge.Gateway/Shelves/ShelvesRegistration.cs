@@ -35,7 +35,7 @@ public static class ShelvesRegistration
     public static WebApplication MapShelfEndpoints(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        app.MapGet("/healthz", (ShelfService shelves, StockJournal journal, ShelfStore store, GatewayDatabase database, IServiceProvider services) =>
+        app.MapGet("/healthz", (ShelfService shelves, StockJournal journal, ShelfStore store, GatewayDatabase database, Microsoft.Extensions.Options.IOptions<StoreOptions> shop, IServiceProvider services) =>
         {
             int faulted = shelves.Pipelines.Count(p => p.Status == SlotStatus.Faulted);
             var cloudSync = services.GetService<Edge.Gateway.Cloud.CloudSyncService>();
@@ -47,6 +47,7 @@ public static class ShelvesRegistration
             var body = new
             {
                 status = healthy ? "healthy" : "unhealthy",
+                store = new { id = shop.Value.Id, name = shop.Value.Name },
                 shelves = shelves.Pipelines.Count,
                 faultedShelves = faulted,
                 journalSeq = store.LastSeq,

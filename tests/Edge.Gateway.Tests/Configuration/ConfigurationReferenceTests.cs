@@ -1,0 +1,60 @@
+using System.Text.RegularExpressions;
+using Edge.Gateway.Configuration;
+
+namespace Edge.Gateway.Tests.Configuration;
+
+/// <summary>The README's configuration reference lists exactly the keys the options classes bind: neither can drift.</summary>
+public partial class ConfigurationReferenceTests
+{
+    private static readonly (Type Type, string Prefix)[] Sections =
+    [
+        (typeof(GatewayOptions), "Gateway"),
+        (typeof(StoreOptions), "Store"),
+        (typeof(SimulationOptions), "Simulation"),
+        (typeof(ShelfOptions), "Shelves:N"),
+        (typeof(Edge.Gateway.Shelves.DetectionOptions), "Detection"),
+        (typeof(Edge.Gateway.Cloud.CloudOptions), "Cloud"),
+        (typeof(Edge.Gateway.Beacons.BeaconOptions), "Beacons"),
+    ];
+
+    [Fact]
+    public void TheReadmeReference_NamesEveryKey_AndNoKeyThatDoesNotExist()
+    {
+        HashSet<string> bound = [.. Sections.SelectMany(s => ConfigurationKeys.All(s.Type, s.Prefix))];
+        HashSet<string> documented = [.. DocumentedKeys()];
+
+        Assert.Empty(bound.Except(documented).Order()); // bound but not in the README
+        Assert.Empty(documented.Except(bound).Order()); // in the README but bound by nothing
+    }
+
+    private static IEnumerable<string> DocumentedKeys()
+    {
+        string readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "README.md"));
+        int start = readme.IndexOf("## Configuration reference", StringComparison.Ordinal);
+        int end = readme.IndexOf("\n## ", start + 1, StringComparison.Ordinal);
+        Assert.True(start >= 0 && end > start, "the README has no configuration reference section");
+        foreach (string line in readme[start..end].Split('\n').Where(l => l.StartsWith("| `", StringComparison.Ordinal)))
+        {
+            string firstCell = line.Split('|')[1];
+            foreach (Match m in Key().Matches(firstCell))
+            {
+                yield return m.Groups[1].Value;
+            }
+        }
+    }
+
+    private static string RepositoryRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Edge.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        Assert.NotNull(dir);
+        return dir.FullName;
+    }
+
+    [GeneratedRegex("`([A-Z][A-Za-z]*(?::[A-Za-z0-9]+)+)`")]
+    private static partial Regex Key();
+}
