@@ -181,7 +181,8 @@ public sealed partial class DurableOutbox
                         messages.Delete(offset);
                     }
 
-                    messages.DeleteMany(Query.LT("_id", lowestPending == long.MaxValue ? _lastOffset + 1 : lowestPending));
+                    // A parameter, not Query.LT: LiteDB compiles and caches every distinct query text for ever.
+                    messages.DeleteMany("_id < @0", new BsonValue(lowestPending == long.MaxValue ? _lastOffset + 1 : lowestPending));
                     db.GetCollection(Streams).Upsert(streamDocs);
                     db.Commit();
                 }

@@ -22,6 +22,10 @@ public sealed class ShelfStore
     private const string MetaLastSeq = "lastSeq";
     private const string MetaJournalId = "journalId";
 
+    // A parameter, not Query.GT: LiteDB compiles and caches every distinct query text for ever, so a new seq in
+    // each query was a memory leak of one compiled method per batch.
+    private const string AfterSeq = "_id > @0";
+
     private readonly GatewayDatabase _database;
     private long _lastSeq;
     private int _generation;
@@ -125,7 +129,7 @@ public sealed class ShelfStore
 
     /// <summary>Journal entries after <paramref name="afterSeq"/> with their epochs, oldest first (read at once).</summary>
     public IReadOnlyList<JournalEntry> EntriesAfter(long afterSeq, int limit = 1000) =>
-        _database.Run(db => db.GetCollection("shelf_events").Find(Query.GT("_id", afterSeq), limit: limit)
+        _database.Run(db => db.GetCollection("shelf_events").Find(BsonExpression.Create(AfterSeq, afterSeq), limit: limit)
             .Select(d => new JournalEntry(FromEventDoc(d), d.TryGetValue("ep", out BsonValue ep) && ep.IsString ? ep.AsString : null))
             .ToList());
 

@@ -1,0 +1,61 @@
+using System.Collections;
+using System.Reflection;
+using Edge.Cloud.Outbox;
+using Edge.Gateway.Shelves;
+using Edge.Gateway.Storage;
+using LiteDB;
+
+namespace Edge.Gateway.Tests.Storage;
+
+/// <summary>
+/// LiteDB compiles every distinct query text once and keeps it for ever. A query that embeds a changing value (a seq,
+/// an offset) in its text was one compiled method per commit: an unbounded leak on a gateway that runs for months.
+/// </summary>
+public sealed class QueryCacheTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("edge-qcache-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static int CompiledQueries()
+    {
+        // If a LiteDB upgrade renames the cache, this fails loudly rather than passing for nothing.
+        FieldInfo? cache = typeof(BsonExpression).GetField("_cacheScalar", BindingFlags.NonPublic | BindingFlags.Static);
+        Assert.NotNull(cache);
+        return ((ICollection)cache.GetValue(null)!).Count;
+    }
+
+    [Fact]
+    public async Task JournalReadsAndOutboxCheckpoints_CompileTheirQueriesOnce_HoweverManyCommitsThereAre()
+    {
+        using GatewayDatabase gatewayDb = GatewayDatabase.Open(_dir);
+        var store = new ShelfStore(gatewayDb);
+        using GatewayDatabase outboxDb = GatewayDatabase.Open(_dir, fileName: "outbox.db", verify: GatewayDatabase.VerifyAll);
+        using var outbox = new DurableOutbox(outboxDb);
+
+        async Task Round(int i)
+        {
+            store.Commit([new ShelfEvent { Type = ShelfEventType.ItemsRemoved, ShelfId = "A", Sku = "s", Timestamp = DateTimeOffset.UtcNow }], []);
+            _ = store.EntriesAfter(i);
+            Task<OutboxReceipt> queued = outbox.EnqueueAsync(new OutboxEntry("shelf", "t", MessageClass.Stock, "{}"u8.ToArray()));
+            outbox.CommitOnce();
+            await queued;
+            Assert.True(outbox.TryTake(out OutboxMessage? m));
+            outbox.Ack(m);
+            outbox.CommitOnce(); // the checkpoint deletes below the lowest pending offset
+        }
+
+        for (int i = 0; i < 20; i++)
+        {
+            await Round(i);
+        }
+
+        int warm = CompiledQueries();
+        for (int i = 20; i < 220; i++)
+        {
+            await Round(i);
+        }
+
+        Assert.Equal(warm, CompiledQueries());
+    }
+}
