@@ -133,14 +133,9 @@ public sealed class DatabaseDamageTests : IDisposable
 
         Damage(file, how);
         using GatewayProcess quiet = GatewayProcess.Start(_dataDir, ["--sim-shopper-rate", "0"], Scenario.Mqtt(mosquitto.Port));
-        JsonElement drained = await quiet.WaitForHealthAsync(
-            (_, h) => h.GetProperty("cloud").GetProperty("forwardedShelfSeq").GetInt64() == h.GetProperty("journalSeq").GetInt64()
-                && h.GetProperty("cloud").GetProperty("outbox").GetProperty("pending").GetInt64() == 0
-                && h.GetProperty("journalSeq").GetInt64() >= journalSeq,
-            Scenario.Deadline,
-            "the journal drained to the cloud");
+        JsonElement drained = await Scenario.DrainedAsync(quiet, Scenario.Deadline, journalSeq);
 
-        await cloud.WaitForAsync(_ => Scenario.ShelfEvents(cloud).Select(e => e.GetProperty("event").GetProperty("seq").GetInt64()).Distinct().Count() >= drained.GetProperty("journalSeq").GetInt64(), Scenario.Deadline, "the drained events to be delivered");
+        await Scenario.DeliveredAsync(cloud, drained.GetProperty("journalSeq").GetInt64());
         List<JsonElement> events = Scenario.ShelfEvents(cloud);
         Scenario.AssertEverySeqArrived(events, drained.GetProperty("journalSeq").GetInt64(), drained.GetRawText() + "\n" + quiet.Output);
         Scenario.AssertNoIdIsReused(events);

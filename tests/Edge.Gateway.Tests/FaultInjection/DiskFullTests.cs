@@ -42,13 +42,9 @@ public sealed class DiskFullTests
 
         // With the broker back, every journaled event arrives, each under its own id.
         using GatewayProcess quiet = GatewayProcess.Start(dataDir, ["--sim-shopper-rate", "0"], Scenario.Mqtt(mosquitto.Port));
-        JsonElement drained = await quiet.WaitForHealthAsync(
-            (_, h) => h.GetProperty("cloud").GetProperty("forwardedShelfSeq").GetInt64() == h.GetProperty("journalSeq").GetInt64()
-                && h.GetProperty("cloud").GetProperty("outbox").GetProperty("pending").GetInt64() == 0,
-            TimeSpan.FromMinutes(3),
-            "the backlog drained");
+        JsonElement drained = await Scenario.DrainedAsync(quiet, TimeSpan.FromMinutes(3));
         long last = drained.GetProperty("journalSeq").GetInt64();
-        await cloud.WaitForAsync(_ => Scenario.ShelfEvents(cloud).Select(e => e.GetProperty("event").GetProperty("seq").GetInt64()).Distinct().Count() >= last, Scenario.Deadline, $"all {last} journaled events");
+        await Scenario.DeliveredAsync(cloud, last);
         Scenario.AssertEverySeqArrived(Scenario.ShelfEvents(cloud), last);
         Scenario.AssertNoIdIsReused(Scenario.ShelfEvents(cloud));
     }

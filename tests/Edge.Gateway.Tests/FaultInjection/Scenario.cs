@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Edge.Cloud.Tests.Brokers;
+using Edge.Gateway.Tests.EndToEnd;
 
 namespace Edge.Gateway.Tests.FaultInjection;
 
@@ -61,6 +62,19 @@ internal static class Scenario
         List<long> missing = [.. Enumerable.Range(1, (int)last).Select(i => (long)i).Where(s => !seqs.Contains(s))];
         Assert.True(missing.Count == 0, $"journal events never arrived: {string.Join(", ", missing)}\n{context}");
     }
+
+    /// <summary>Waits until the gateway forwarded its whole journal and the outbox holds nothing more; returns that health.</summary>
+    public static Task<JsonElement> DrainedAsync(GatewayProcess gateway, TimeSpan timeout, long atLeastSeq = 0) =>
+        gateway.WaitForHealthAsync(
+            (_, h) => h.GetProperty("cloud").GetProperty("forwardedShelfSeq").GetInt64() == h.GetProperty("journalSeq").GetInt64()
+                && h.GetProperty("cloud").GetProperty("outbox").GetProperty("pending").GetInt64() == 0
+                && h.GetProperty("journalSeq").GetInt64() >= atLeastSeq,
+            timeout,
+            "the journal drained to the cloud");
+
+    /// <summary>Waits until the subscriber holds at least <paramref name="seqs"/> distinct journal seqs.</summary>
+    public static Task DeliveredAsync(Subscriber cloud, long seqs) =>
+        cloud.WaitForAsync(_ => ShelfEvents(cloud).Select(e => e.GetProperty("event").GetProperty("seq").GetInt64()).Distinct().Count() >= seqs, Deadline, $"{seqs} journaled events delivered");
 
     /// <summary>No .NET stack frame in what a process printed.</summary>
     public static void AssertNoStackTrace(string output) =>
