@@ -190,8 +190,9 @@ public sealed class IotHubTransport : LinkedTransport
             .Build(), cancellationToken);
 
         // Desired updates are only pushed while connected: after every connect, read the whole twin and reconcile
-        // by $version. Not awaited here: the answer arrives on the receive loop once this step has returned.
-        _ = Task.Run(() => ReconcileTwinAsync(cancellationToken), CancellationToken.None);
+        // by $version. Not awaited here, and not under this step's deadline: it outlives the step.
+        CancellationToken stopping = Stopping;
+        _ = Task.Run(() => ReconcileTwinAsync(stopping), CancellationToken.None);
     }
 
     private async Task ReconcileTwinAsync(CancellationToken cancellationToken)
@@ -201,7 +202,7 @@ public sealed class IotHubTransport : LinkedTransport
             byte[] desired = await GetDesiredAsync(cancellationToken);
             await EnqueueInboundAsync(new CloudInbound(InboundKind.DesiredConfig, "twin", desired, null, (_, _) => Task.CompletedTask));
         }
-        catch (Exception ex) when (ex is CloudUnavailableException or OperationCanceledException or TimeoutException or JsonException)
+        catch (Exception ex) when (ex is CloudUnavailableException or OperationCanceledException or TimeoutException or JsonException or InvalidOperationException)
         {
             // The next connect tries again.
         }

@@ -79,6 +79,7 @@ public abstract class LinkedTransport : ICloudTransport, IAsyncDisposable
     /// <inheritdoc />
     public async Task RunAsync(CancellationToken cancellationToken)
     {
+        Stopping = cancellationToken;
         Task dispatch = _inbound.RunAsync(cancellationToken);
         await Link.RunAsync(cancellationToken);
         _inbound.Complete();
@@ -105,6 +106,9 @@ public abstract class LinkedTransport : ICloudTransport, IAsyncDisposable
         GC.SuppressFinalize(this);
         return Link.DisposeAsync();
     }
+
+    /// <summary>Cancelled when the transport stops: for work a step starts that outlives the step (its token has a deadline).</summary>
+    protected CancellationToken Stopping { get; private set; }
 
     /// <summary>Builds the options for one connection attempt (fresh credentials each time).</summary>
     protected abstract Task<MqttConnectPlan> PlanAsync(CancellationToken cancellationToken);
