@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Running;
 using Edge.Bench;
 
-// `latency`, `rss`, `outbox`, `drain` and `ble-replay` are measured harnesses; anything else goes to BenchmarkDotNet (e.g. --filter '*Pipeline*').
+// `latency`, `rss`, `outbox`, `drain`, `ble-replay` and `soak` are measured harnesses; anything else goes to BenchmarkDotNet (e.g. --filter '*Pipeline*').
 switch (args.FirstOrDefault())
 {
     case "latency":
@@ -15,6 +15,9 @@ switch (args.FirstOrDefault())
         break;
     case "ble-replay":
         await BleReplayHarness.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 60);
+        break;
+    case "soak":
+        await SoakHarness.RunAsync(args[1..]);
         break;
     case "rss":
         RssHarness.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 60);

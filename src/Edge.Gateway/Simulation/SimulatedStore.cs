@@ -39,6 +39,7 @@ public sealed class SimulatedStore
     private readonly Random _random;
     private long _saveFailures;
     private long _waitingUntil;
+    private long _actions;
 
     /// <summary>Builds the store and wires one simulated HX711 per shelf to the board at the shelf's pins.</summary>
     public SimulatedStore(IReadOnlyList<ShelfOptions> shelves, SimulationOptions options, string dataDir, TimeProvider? time = null)
@@ -120,7 +121,7 @@ public sealed class SimulatedStore
     }
 
     /// <summary>Shopper actions made so far (picks and put-backs, not staff restocks).</summary>
-    public long Actions { get; private set; }
+    public long Actions => Interlocked.Read(ref _actions);
 
     /// <summary>
     /// Shoppers pick (and now and then put back) items at the configured rate, and staff restock a shelf that ran
@@ -170,7 +171,7 @@ public sealed class SimulatedStore
                 Put(shelf.Options.Id, 1);
             }
 
-            Actions++;
+            Interlocked.Increment(ref _actions);
             DateTimeOffset wallNow = _time.GetUtcNow();
             foreach (SimulatedShelf s in shelves)
             {

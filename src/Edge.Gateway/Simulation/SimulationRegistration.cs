@@ -35,6 +35,8 @@ public static class SimulationRegistration
         app.MapPost("/api/simulation/shelves/{shelfId}/put", (string shelfId, HttpRequest request, SimulatedStore store) => Act(shelfId, request, store, pick: false));
         app.MapGet("/api/simulation/shelves", (ShelfLayout layout, SimulatedStore store) =>
             layout.Shelves.Select(s => new { shelfId = s.Id, items = store.ItemsOn(s.Id) }));
+        app.MapGet("/api/simulation/shoppers", (SimulatedStore store, IOptions<SimulationOptions> options) =>
+            new { actions = store.Actions, requestedPerMinute = options.Value.ShopperRatePerMinute });
         return app;
     }
 
