@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using System.Net;
 using System.Net.Sockets;
+using System.Net;
 using System.Text;
 using Edge.Cloud.Mqtt;
 using Edge.Cloud.Outbox;

@@ -1,7 +1,7 @@
 using System.Device.Gpio;
 using BenchmarkDotNet.Attributes;
-using Edge.Drivers.Scales.Hx711;
 using Edge.Drivers.Scales.Hx711.Simulation;
+using Edge.Drivers.Scales.Hx711;
 
 namespace Edge.Bench;
 

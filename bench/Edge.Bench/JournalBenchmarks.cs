@@ -1,6 +1,9 @@
 using BenchmarkDotNet.Attributes;
+using Edge.Gateway.Cloud;
+using Edge.Gateway.Hosting;
 using Edge.Gateway.Shelves;
-using Edge.Gateway.Storage;
+using Edge.Gateway.Simulation;
+using Edge.Gateway.StoreData;
 
 namespace Edge.Bench;
 
@@ -11,7 +14,7 @@ public class JournalBenchmarks
     private const int Events = 200;
     private string _dir = "";
     private GatewayDatabase? _db;
-    private ShelfStore? _store;
+    private ShelfRepository? _store;
     private ShelfEvent[] _events = [];
 
     [Params(1, 20, 200)]
@@ -22,7 +25,7 @@ public class JournalBenchmarks
     {
         _dir = Directory.CreateTempSubdirectory("edge-bench-").FullName;
         _db = GatewayDatabase.Open(_dir);
-        _store = new ShelfStore(_db);
+        _store = new ShelfRepository(_db);
         _events = Enumerable.Range(0, Events).Select(i => new ShelfEvent
         {
             Type = ShelfEventType.ItemsRemoved,

@@ -1,35 +1,41 @@
 using System.Security.Cryptography;
-using System.Text.Json;
-using Edge.Cloud.Outbox;
 using Edge.Drivers.Bluetooth;
+using Edge.Gateway.Events;
+using Microsoft.Extensions.Options;
 
 namespace Edge.Gateway.Beacons;
 
 /// <summary>
 /// Runs the beacon side: replays a capture (<c>--ble-replay</c>) or scans on each configured receiver, feeds the
-/// tracker, and sends its events to the cloud outbox (presence as telemetry, health as alerts). A receiver that
-/// cannot be opened is logged once, with the reason, and the gateway runs without it.
+/// tracker, and publishes its events (presence and fleet health) on the event bus. A receiver that cannot be opened is
+/// logged once, with the reason, and the gateway runs without it.
 /// </summary>
 public sealed class BeaconService : BackgroundService
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly BeaconOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<BeaconService> _logger;
-    private readonly DurableOutbox? _outbox;
+    private readonly EventBus _bus;
     private readonly BeaconTracker _tracker;
     private readonly Lock _lock = new();
 
-    /// <summary>Created by DI; the outbox is optional (Cloud:Mode None).</summary>
-    public BeaconService(BeaconOptions options, BeaconSecret secret, TimeProvider time, ILogger<BeaconService> logger, IServiceProvider services)
+    /// <summary>Created by DI.</summary>
+    public BeaconService(IOptions<BeaconOptions> options, BeaconSecret secret, EventBus bus, TimeProvider time, ILogger<BeaconService> logger)
     {
+        ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(secret);
-        _options = options;
+        _options = options.Value;
         _time = time;
         _logger = logger;
-        _outbox = services.GetService<DurableOutbox>();
-        _tracker = new BeaconTracker(options, secret.Value, OnEvent);
+        _bus = bus;
+        _tracker = new BeaconTracker(_options, secret.Value, OnEvent);
     }
+
+    /// <summary>Where beacons come from now: <c>replay</c>, <c>scanning</c> on some receivers, or <c>none</c> (no Bluetooth).</summary>
+    public string Source { get; private set; } = "starting";
+
+    /// <summary>The last problem a receiver reported, if any.</summary>
+    public string? LastProblem { get; private set; }
 
     /// <summary>State for <c>GET /api/beacons</c>.</summary>
     public object Snapshot()
@@ -51,6 +57,7 @@ public sealed class BeaconService : BackgroundService
     {
         if (_options.ReplayFile is { } file)
         {
+            Source = "replay";
             await ReplayAsync(file, stoppingToken);
             return;
         }
@@ -71,10 +78,12 @@ public sealed class BeaconService : BackgroundService
                 {
                     // No Bluetooth on this machine at all: one line says it for every receiver.
                     BeaconLog.NoBluetooth(_logger, ex.Message);
+                    LastProblem = ex.Message;
                     break;
                 }
 
                 BeaconLog.Unavailable(_logger, receiver.Adapter, ex.Message);
+                LastProblem = ex.Message;
                 continue;
             }
 
@@ -82,6 +91,7 @@ public sealed class BeaconService : BackgroundService
             scanning.Add(Task.Factory.StartNew(() => Scan(scanner, receiver, stoppingToken), stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default));
         }
 
+        Source = scanning.Count > 0 ? $"scanning on {scanning.Count} receivers" : "none";
         await Task.WhenAll(scanning);
     }
 
@@ -126,6 +136,7 @@ public sealed class BeaconService : BackgroundService
                 if (scanner.LastProblem is { } problem && problem != lastProblem)
                 {
                     lastProblem = problem;
+                    LastProblem = problem;
                     BeaconLog.Problem(_logger, receiver.Adapter, problem);
                 }
 
@@ -157,25 +168,11 @@ public sealed class BeaconService : BackgroundService
         }
     }
 
+    // On the scanner's thread: the bus never makes it wait.
     private void OnEvent(BeaconEvent e)
     {
         BeaconLog.Event(_logger, e.Type, e.Subject, e.Zone);
-        if (_outbox is null)
-        {
-            return;
-        }
-
-        bool alert = e.Type is BeaconEventType.BeaconMissing or BeaconEventType.BeaconRecovered or BeaconEventType.BeaconBatteryLow or BeaconEventType.BeaconMoved;
-        // Fire and forget on purpose: the scanner thread must not wait for a commit; the outbox commits it durably,
-        // or counts it as refused when it cannot (a full disk).
-        try
-        {
-            _ = _outbox.EnqueueAsync(new OutboxEntry(alert ? "beacon-alerts" : "presence", e.Type.ToString(), alert ? MessageClass.Alert : MessageClass.Telemetry, JsonSerializer.SerializeToUtf8Bytes(e, Json), Timestamp: e.Timestamp));
-        }
-        catch (InvalidOperationException)
-        {
-            // The outbox is shut down: the gateway is stopping.
-        }
+        _bus.Publish(e);
     }
 
     private sealed class LockedSink(BeaconService service, int adapter) : IAdvertisingSink

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Edge.Gateway.Beacons;
+using Edge.Gateway.Hosting;
 
 namespace Edge.Gateway.Cli;
 

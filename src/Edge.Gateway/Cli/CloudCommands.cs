@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Edge.Cloud.IotHub;
+using Edge.Gateway.Hosting;
 
 namespace Edge.Gateway.Cli;
 

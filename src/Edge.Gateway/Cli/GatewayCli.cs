@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Edge.Gateway.Hosting;
 
 namespace Edge.Gateway.Cli;
 

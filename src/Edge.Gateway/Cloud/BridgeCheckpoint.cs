@@ -1,4 +1,7 @@
-using Edge.Gateway.Storage;
+using Edge.Gateway.Hosting;
+using Edge.Gateway.Shelves;
+using Edge.Gateway.Simulation;
+using Edge.Gateway.StoreData;
 using LiteDB;
 
 namespace Edge.Gateway.Cloud;

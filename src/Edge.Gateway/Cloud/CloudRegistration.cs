@@ -1,65 +1,74 @@
 using Edge.Cloud.Mqtt;
 using Edge.Cloud.Outbox;
 using Edge.Cloud.Transport;
-using Edge.Gateway.Configuration;
+using Edge.Gateway.Commands;
+using Edge.Gateway.Hosting;
 using Edge.Gateway.Shelves;
-using Edge.Gateway.Storage;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 
 namespace Edge.Gateway.Cloud;
 
-/// <summary>Registers cloud sync: the outbox (its own LiteDB file), the transport for <c>Cloud:Mode</c>, the pump and the router.</summary>
+/// <summary>Registers cloud sync: the outbox (its own LiteDB file), the transport for <c>Cloud:Mode</c>, the pump, the bridge and the router.</summary>
 public static class CloudRegistration
 {
-    /// <summary>Outbox file in the data directory.</summary>
+    /// <summary>Outbox file in the data directory; the host opens it (keyed by this name) when a cloud mode is set.</summary>
     public const string OutboxFile = "outbox.db";
 
-    /// <summary>Adds cloud sync; with <c>Cloud:Mode=None</c> nothing is queued and nothing connects.</summary>
-    /// <param name="builder">The host.</param>
-    /// <param name="cloud">The validated <c>Cloud</c> section.</param>
-    /// <param name="storeId">The store, for topics.</param>
-    /// <param name="outboxDatabase">The opened <c>outbox.db</c> (null with <c>Cloud:Mode=None</c>).</param>
-    public static WebApplicationBuilder AddCloudSync(this WebApplicationBuilder builder, CloudOptions cloud, string storeId, GatewayDatabase? outboxDatabase)
+    /// <summary>Binds <c>Cloud</c>, validated at start.</summary>
+    public static IServiceCollection AddCloudOptions(this IServiceCollection services) =>
+        services.AddValidatedOptions<CloudOptions, CloudOptionsValidator>("Cloud").Services;
+
+    /// <summary>
+    /// Adds the live settings (whatever the mode: local changes need them too) and, unless <paramref name="mode"/> is
+    /// <see cref="CloudMode.None"/>, everything that talks to the cloud.
+    /// </summary>
+    public static WebApplicationBuilder AddCloudSync(this WebApplicationBuilder builder, CloudMode mode)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        ArgumentNullException.ThrowIfNull(cloud);
         IServiceCollection services = builder.Services;
-        services.AddSingleton<StoreDataStore>();
-        services.AddSingleton<DesiredConfigStore>();
-        if (cloud.Mode == CloudMode.None || outboxDatabase is null)
+        services.AddCloudOptions();
+        services.AddSingleton<LiveSettingsRepository>();
+        services.AddSingleton<LiveSettings>();
+        services.AddSingleton<ICommandHandler<SetLiveSetting>>(sp => sp.GetRequiredService<LiveSettings>());
+        if (mode == CloudMode.None)
         {
+            services.AddHealthChecks().AddCheck("cloud", () => HealthCheckResult.Healthy(data: new Dictionary<string, object> { ["cloud"] = new { mode = "None" } }), tags: [GatewayHealth.Live]);
             return builder;
         }
 
-        services.AddSingleton(cloud);
-        services.AddSingleton(cloud.Pump);
-        services.AddKeyedSingleton(OutboxFile, outboxDatabase);
-        services.AddSingleton(sp => new DurableOutbox(outboxDatabase, cloud.Outbox, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new DurableOutbox(sp.GetRequiredKeyedService<GatewayDatabase>(OutboxFile), Cloud(sp).Outbox, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ICloudTransport>(sp =>
         {
-            string gatewayId = sp.GetRequiredService<IOptions<GatewayOptions>>().Value.Id;
+            CloudOptions cloud = Cloud(sp);
+            GatewayOptions gateway = sp.GetRequiredService<IOptions<GatewayOptions>>().Value;
             TimeProvider time = sp.GetRequiredService<TimeProvider>();
             LinkedTransport transport = cloud.Mode switch
             {
-                CloudMode.Mqtt => new MqttTransport(cloud.Mqtt, storeId, gatewayId, time: time, limits: cloud.Inbound),
-                _ => Edge.Cloud.IotHub.IotHubTransport.Create(cloud.IotHub, sp.GetRequiredService<IOptions<GatewayOptions>>().Value.DataDir, time, cloud.Inbound),
+                CloudMode.Mqtt => new MqttTransport(cloud.Mqtt, sp.GetRequiredService<IOptions<StoreOptions>>().Value.Id, gateway.Id, time: time, limits: cloud.Inbound),
+                _ => Edge.Cloud.IotHub.IotHubTransport.Create(cloud.IotHub, gateway.DataDir, time, cloud.Inbound),
             };
             ILogger logger = sp.GetRequiredService<ILogger<CloudCommandRouter>>();
             transport.InboundFailed += (what, ex) => CloudLog.InboundFailed(logger, what, ex);
             return transport;
         });
-        services.AddSingleton(sp => new OutboxPump(sp.GetRequiredService<DurableOutbox>(), sp.GetRequiredService<ICloudTransport>(), cloud.Pump, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new OutboxPump(sp.GetRequiredService<DurableOutbox>(), sp.GetRequiredService<ICloudTransport>(), Cloud(sp).Pump, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new ShelfEventBridge(
-            sp.GetRequiredService<ShelfStore>(),
+            sp.GetRequiredService<ShelfRepository>(),
             sp.GetRequiredService<GatewayDatabase>(),
-            sp.GetRequiredService<StockJournal>(),
+            sp.GetRequiredService<Events.EventBus>(),
             sp.GetRequiredService<DurableOutbox>(),
             sp.GetRequiredService<IOptions<GatewayOptions>>().Value.Id,
-            outboxDatabase.QuarantinedTo,
+            sp.GetRequiredKeyedService<GatewayDatabase>(OutboxFile).QuarantinedTo,
             sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<BeaconEventForwarder>();
+        services.AddSingleton<ICommandHandler<ResyncStockLevels>, ResyncStockLevelsHandler>();
         services.AddSingleton<CloudCommandRouter>();
         services.AddSingleton<CloudSyncService>();
         services.AddHostedService(sp => sp.GetRequiredService<CloudSyncService>());
+        services.AddHealthChecks().AddCheck<CloudHealthCheck>("cloud", tags: [GatewayHealth.Live]);
         return builder;
     }
+
+    private static CloudOptions Cloud(IServiceProvider sp) => sp.GetRequiredService<IOptions<CloudOptions>>().Value;
 }

@@ -1,90 +1,81 @@
 using Edge.Cloud.Outbox;
 using Edge.Cloud.Transport;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 
 namespace Edge.Gateway.Cloud;
 
-/// <summary>Runs the outbox writer, the transport, the pump and the shelf-event bridge, and routes what arrives.</summary>
-public sealed class CloudSyncService : BackgroundService
+/// <summary>Runs the outbox writer, the transport, the pump, the shelf-event bridge and the beacon forwarder, and routes what arrives.</summary>
+public sealed class CloudSyncService(IOptions<CloudOptions> options, DurableOutbox outbox, ICloudTransport transport, OutboxPump pump, ShelfEventBridge bridge, BeaconEventForwarder beacons, CloudCommandRouter router, LiveSettings settings, ILogger<CloudSyncService> logger) : BackgroundService
 {
-    private readonly CloudOptions _options;
-    private readonly DurableOutbox _outbox;
-    private readonly ICloudTransport _transport;
-    private readonly OutboxPump _pump;
-    private readonly ShelfEventBridge _bridge;
-    private readonly CloudCommandRouter _router;
-    private readonly ILogger<CloudSyncService> _logger;
-
-    /// <summary>Created by DI.</summary>
-    public CloudSyncService(CloudOptions options, DurableOutbox outbox, ICloudTransport transport, OutboxPump pump, ShelfEventBridge bridge, CloudCommandRouter router, ILogger<CloudSyncService> logger)
-    {
-        _options = options;
-        _outbox = outbox;
-        _transport = transport;
-        _pump = pump;
-        _bridge = bridge;
-        _router = router;
-        _logger = logger;
-    }
-
-    /// <summary>False while the outbox cannot commit (a full disk): messages cannot be accepted for the cloud.</summary>
-    public bool Healthy => _outbox.Healthy;
-
-    /// <summary>For <c>/healthz</c>.</summary>
-    public object Health()
-    {
-        OutboxStats s = _outbox.Stats;
-        InboundStats inbound = _transport.InboundStats;
-        return new
-        {
-            mode = _options.Mode.ToString(),
-            connected = _transport.IsConnected,
-            connectAttempts = _transport.ConnectAttempts,
-            lastError = _transport.LastError,
-            outbox = new
-            {
-                epoch = _outbox.Epoch,
-                pending = s.Pending,
-                pendingBytes = s.PendingBytes,
-                inFlight = s.InFlight,
-                acked = s.Acked,
-                coalesced = s.Coalesced,
-                droppedAlert = s.DroppedAlert,
-                droppedStock = s.DroppedStock,
-                droppedTelemetry = s.DroppedTelemetry,
-                expired = s.Expired,
-                refused = s.Refused,
-                error = _outbox.LastError,
-            },
-            inbound = new { handled = inbound.Handled, oversized = inbound.Oversized, failed = inbound.Failed, rejected = _router.Rejected, lastError = inbound.LastError },
-            sent = _pump.Sent,
-            forwardedShelfSeq = _bridge.Forwarded,
-            acknowledgedShelfSeq = _bridge.Acknowledged,
-            bridgeError = _bridge.LastError,
-            outboxLoss = _bridge.Loss,
-        };
-    }
+    private readonly CloudOptions _options = options.Value;
 
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        CloudLog.Starting(_logger, _options.Mode, _outbox.Stats.Pending);
-        _transport.ConnectionChanged += (up, reason) =>
+        CloudLog.Starting(logger, _options.Mode, outbox.Stats.Pending);
+        transport.ConnectionChanged += (up, reason) =>
         {
             if (up)
             {
-                CloudLog.Connected(_logger, _options.Mode);
+                CloudLog.Connected(logger, _options.Mode);
             }
             else
             {
-                CloudLog.Lost(_logger, _options.Mode, reason?.TrimEnd('.'));
+                CloudLog.Lost(logger, _options.Mode, reason?.TrimEnd('.'));
             }
         };
-        _transport.Inbound += _router.HandleAsync;
-        await _router.RestoreDesiredAsync();
-        Task writer = _outbox.RunAsync(stoppingToken);
-        Task[] others = [_transport.RunAsync(stoppingToken), _pump.RunAsync(stoppingToken), _bridge.RunAsync(stoppingToken)];
+        transport.Inbound += router.HandleAsync;
+        await settings.RestoreAsync();
+        Task writer = outbox.RunAsync(stoppingToken);
+        Task[] others = [transport.RunAsync(stoppingToken), pump.RunAsync(stoppingToken), bridge.RunAsync(stoppingToken), beacons.RunAsync(stoppingToken)];
         // The writer stops last so that its final commit takes everything the bridge enqueued.
         await Task.WhenAll(others);
         await writer;
+    }
+}
+
+/// <summary>The cloud side for <c>/healthz</c>: unhealthy while the outbox cannot commit; a disconnected cloud is reported but not unhealthy (the outbox holds everything until it is back).</summary>
+internal sealed class CloudHealthCheck(IOptions<CloudOptions> options, DurableOutbox outbox, ICloudTransport transport, OutboxPump pump, ShelfEventBridge bridge, BeaconEventForwarder beacons, CloudCommandRouter router) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        OutboxStats s = outbox.Stats;
+        InboundStats inbound = transport.InboundStats;
+        var data = new Dictionary<string, object>
+        {
+            ["cloud"] = new
+            {
+                mode = options.Value.Mode.ToString(),
+                connected = transport.IsConnected,
+                connectAttempts = transport.ConnectAttempts,
+                lastError = transport.LastError,
+                outbox = new
+                {
+                    epoch = outbox.Epoch,
+                    pending = s.Pending,
+                    pendingBytes = s.PendingBytes,
+                    inFlight = s.InFlight,
+                    acked = s.Acked,
+                    coalesced = s.Coalesced,
+                    droppedAlert = s.DroppedAlert,
+                    droppedStock = s.DroppedStock,
+                    droppedTelemetry = s.DroppedTelemetry,
+                    expired = s.Expired,
+                    refused = s.Refused,
+                    error = outbox.LastError,
+                },
+                inbound = new { handled = inbound.Handled, oversized = inbound.Oversized, failed = inbound.Failed, rejected = router.Rejected, lastError = inbound.LastError },
+                sent = pump.Sent,
+                forwardedShelfSeq = bridge.Forwarded,
+                acknowledgedShelfSeq = bridge.Acknowledged,
+                bridgeError = bridge.LastError,
+                outboxLoss = bridge.Loss,
+                beaconEvents = new { dropped = beacons.Dropped, refused = beacons.Refused },
+            },
+        };
+        return Task.FromResult(outbox.Healthy
+            ? HealthCheckResult.Healthy(data: data)
+            : HealthCheckResult.Unhealthy("the outbox cannot commit: " + outbox.LastError, data: data));
     }
 }

@@ -1,8 +1,10 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Edge.Cloud.Outbox;
+using Edge.Gateway.Events;
+using Edge.Gateway.Hosting;
 using Edge.Gateway.Shelves;
-using Edge.Gateway.Storage;
+using Edge.Gateway.Simulation;
+using Edge.Gateway.StoreData;
 
 namespace Edge.Gateway.Cloud;
 
@@ -20,40 +22,35 @@ public sealed class ShelfEventBridge : IDisposable
     private static readonly TimeSpan CheckpointEvery = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan LastRetry = TimeSpan.FromSeconds(10);
-    private readonly ShelfStore _store;
+    private readonly ShelfRepository _store;
     private readonly GatewayDatabase _database;
     private readonly DurableOutbox _outbox;
     private readonly string _gatewayId;
     private readonly string? _outboxQuarantinedTo;
     private readonly TimeProvider _time;
-    private readonly SemaphoreSlim _signal = new(0);
+    private readonly Subscription<ShelfEventsJournaled> _journaled;
     private BridgeCheckpoint? _saved;
     private long _lastCheckpointAt;
 
     /// <summary>Wires the bridge to the journal's commits.</summary>
     /// <param name="store">The journal.</param>
     /// <param name="database">The gateway database, for the checkpoint.</param>
-    /// <param name="journal">Signals new commits.</param>
+    /// <param name="bus">Says when the journal committed; the bridge then reads the journal itself, so a signal may coalesce.</param>
     /// <param name="outbox">Where events go.</param>
     /// <param name="gatewayId">Prefix of message ids.</param>
     /// <param name="outboxQuarantinedTo">Where a damaged outbox file was moved at start, if it was.</param>
     /// <param name="time">Clock.</param>
-    public ShelfEventBridge(ShelfStore store, GatewayDatabase database, StockJournal journal, DurableOutbox outbox, string gatewayId, string? outboxQuarantinedTo = null, TimeProvider? time = null)
+    public ShelfEventBridge(ShelfRepository store, GatewayDatabase database, EventBus bus, DurableOutbox outbox, string gatewayId, string? outboxQuarantinedTo = null, TimeProvider? time = null)
     {
-        ArgumentNullException.ThrowIfNull(journal);
+        ArgumentNullException.ThrowIfNull(bus);
         _store = store;
         _database = database;
         _outbox = outbox;
         _gatewayId = gatewayId;
         _outboxQuarantinedTo = outboxQuarantinedTo;
         _time = time ?? TimeProvider.System;
-        journal.Committed += _ =>
-        {
-            if (_signal.CurrentCount == 0)
-            {
-                _signal.Release();
-            }
-        };
+        // Never loses an event: the signal only wakes the bridge, which reads the journal from its own cursor.
+        _journaled = bus.Subscribe<ShelfEventsJournaled>("cloud bridge", 1, FullPolicy.Signal);
     }
 
     /// <summary>Journal position already in the outbox.</summary>
@@ -71,30 +68,10 @@ public sealed class ShelfEventBridge : IDisposable
     private string Source => "journal:" + _store.JournalId;
 
     /// <inheritdoc />
-    public void Dispose() => _signal.Dispose();
+    public void Dispose() => _journaled.Dispose();
 
-    /// <summary>The outbox entry for a journaled event: sensor events are alerts, everything else stock.</summary>
-    public OutboxEntry EntryOf(JournalEntry entry)
-    {
-        ArgumentNullException.ThrowIfNull(entry);
-        ShelfEvent e = entry.Event;
-        bool alert = e.Type is ShelfEventType.SensorFault or ShelfEventType.SensorRecovered;
-        var payload = (JsonObject)JsonSerializer.SerializeToNode(e, Json)!;
-        if (entry.Epoch is { } epoch)
-        {
-            payload["epoch"] = epoch;
-        }
-
-        return new OutboxEntry(
-            alert ? "alerts" : "shelf",
-            e.Type.ToString(),
-            alert ? MessageClass.Alert : MessageClass.Stock,
-            JsonSerializer.SerializeToUtf8Bytes(payload, Json),
-            Timestamp: e.Timestamp,
-            MessageId: entry.Epoch is null ? $"{_gatewayId}:shelf:{e.Seq}" : $"{_gatewayId}:shelf:{entry.Epoch}:{e.Seq}",
-            Source: Source,
-            Position: e.Seq);
-    }
+    /// <summary>The outbox entry for a journaled event (see <see cref="ShelfCloudMessages"/>).</summary>
+    public OutboxEntry EntryOf(JournalEntry entry) => ShelfCloudMessages.Of(entry, _gatewayId, Source);
 
     /// <summary>Decides where forwarding starts, and finds a lost outbox. Called by <see cref="RunAsync"/>; tests call it directly.</summary>
     internal void Start()
@@ -162,7 +139,7 @@ public sealed class ShelfEventBridge : IDisposable
 
                     SaveCheckpoint(force: false);
                     LastError = null;
-                    await _signal.WaitAsync(CheckpointEvery, cancellationToken);
+                    await WaitForCommitAsync(cancellationToken);
                 }
                 catch (Exception ex) when (IsStorage(ex))
                 {
@@ -211,6 +188,18 @@ public sealed class ShelfEventBridge : IDisposable
         checkpoint.Save(_database);
         _saved = checkpoint;
         _lastCheckpointAt = now;
+    }
+
+    // Until the journal commits again, or the next checkpoint is due.
+    private async Task WaitForCommitAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _journaled.ReadAsync(cancellationToken).AsTask().WaitAsync(CheckpointEvery, _time, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+        }
     }
 
     private Task<OutboxReceipt> EnqueueLossAlertAsync(OutboxLoss loss) => _outbox.EnqueueAsync(new OutboxEntry(

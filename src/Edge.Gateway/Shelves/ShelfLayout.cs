@@ -1,4 +1,7 @@
-using Edge.Gateway.Configuration;
+using Edge.Gateway.Cloud;
+using Edge.Gateway.Hosting;
+using Edge.Gateway.Simulation;
+using Edge.Gateway.StoreData;
 
 namespace Edge.Gateway.Shelves;
 

@@ -1,8 +1,10 @@
 using System.Collections.Concurrent;
 using System.Device.Gpio;
 using Edge.Drivers.Scales.Hx711;
-using Edge.Gateway.Configuration;
-using Edge.Gateway.Storage;
+using Edge.Gateway.Cloud;
+using Edge.Gateway.Hosting;
+using Edge.Gateway.Simulation;
+using Edge.Gateway.StoreData;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -16,7 +18,7 @@ namespace Edge.Gateway.Shelves;
 public sealed class ShelfService : BackgroundService
 {
     private readonly ShelfLayout _layout;
-    private readonly ShelfStore _store;
+    private readonly ShelfRepository _store;
     private readonly StockJournal _journal;
     private readonly StockBoard _board;
     private readonly DetectionOptions _detection;
@@ -30,7 +32,7 @@ public sealed class ShelfService : BackgroundService
     private Hx711Bus? _bus;
 
     /// <summary>Created by DI.</summary>
-    public ShelfService(ShelfLayout layout, ShelfStore store, StockJournal journal, StockBoard board, IOptions<DetectionOptions> detection, Func<GpioController> gpio, TimeProvider time, ILogger<ShelfService> logger)
+    public ShelfService(ShelfLayout layout, ShelfRepository store, StockJournal journal, StockBoard board, IOptions<DetectionOptions> detection, Func<GpioController> gpio, TimeProvider time, ILogger<ShelfService> logger)
     {
         _layout = layout;
         _store = store;

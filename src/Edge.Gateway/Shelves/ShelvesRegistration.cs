@@ -1,26 +1,33 @@
 using System.Device.Gpio;
-using Edge.Gateway.Configuration;
-using Edge.Gateway.Simulation;
-using Edge.Gateway.Storage;
-using Microsoft.Extensions.DependencyInjection.Extensions;
+using Edge.Gateway.Commands;
+using Edge.Gateway.Events;
+using Edge.Gateway.Hosting;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Edge.Gateway.Shelves;
 
-/// <summary>Registers the shelves, their storage and their HTTP endpoints.</summary>
+/// <summary>Registers the shelves: their options, journal, pipelines, commands, health and endpoints.</summary>
 public static class ShelvesRegistration
 {
-    /// <summary>Adds the database, journal, stock board, layout and shelf service.</summary>
-    public static WebApplicationBuilder AddShelves(this WebApplicationBuilder builder, ShelfLayout layout, GatewayDatabase database)
+    /// <summary>Binds <c>Shelves</c> and <c>Detection</c>, each validated at start.</summary>
+    public static IServiceCollection AddShelfOptions(this IServiceCollection services)
+    {
+        services.AddValidatedOptions<ShelvesOptions, ShelvesOptionsValidator>(ShelvesOptions.Bind);
+        services.AddValidatedOptions<DetectionOptions, DetectionOptionsValidator>("Detection");
+        return services;
+    }
+
+    /// <summary>Adds the shelves as <paramref name="layout"/> describes them (real GPIO unless simulated).</summary>
+    public static WebApplicationBuilder AddShelves(this WebApplicationBuilder builder, ShelfLayout layout)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(layout);
         IServiceCollection services = builder.Services;
+        services.AddShelfOptions();
         services.AddSingleton(layout);
-        services.TryAddSingleton(TimeProvider.System);
-        services.AddOptions<DetectionOptions>().Bind(builder.Configuration.GetSection("Detection"));
-        services.AddSingleton(database);
-        services.AddSingleton<ShelfStore>();
+        services.AddSingleton<ShelfRepository>();
         services.AddSingleton<StockBoard>();
-        services.AddSingleton(sp => new StockJournal(sp.GetRequiredService<ShelfStore>(), sp.GetRequiredService<StockBoard>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new StockJournal(sp.GetRequiredService<ShelfRepository>(), sp.GetRequiredService<StockBoard>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<EventBus>()));
         if (!layout.Simulated)
         {
             services.AddSingleton<Func<GpioController>>(_ => () => new GpioController());
@@ -28,39 +35,53 @@ public static class ShelvesRegistration
 
         services.AddSingleton<ShelfService>();
         services.AddHostedService(sp => sp.GetRequiredService<ShelfService>());
+        services.AddSingleton<ShelfCommandHandlers>();
+        services.AddSingleton<ICommandHandler<TareShelf>>(sp => sp.GetRequiredService<ShelfCommandHandlers>());
+        services.AddSingleton<ICommandHandler<RecalibrateShelf>>(sp => sp.GetRequiredService<ShelfCommandHandlers>());
+        services.AddSingleton<ICommandHandler<RestartSampler>>(sp => sp.GetRequiredService<ShelfCommandHandlers>());
+        services.AddHealthChecks()
+            .AddCheck<ShelvesHealthCheck>("shelves", tags: [GatewayHealth.Live, GatewayHealth.Ready])
+            .AddCheck<ShelvesCountedCheck>("shelves-counted", tags: [GatewayHealth.Ready]);
         return builder;
     }
 
-    /// <summary>Maps <c>GET /healthz</c> and <c>GET /api/stock</c>.</summary>
-    public static WebApplication MapShelfEndpoints(this WebApplication app)
+    /// <summary>Maps <c>GET /api/stock</c>.</summary>
+    public static WebApplication MapShelves(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        app.MapGet("/healthz", (ShelfService shelves, StockJournal journal, ShelfStore store, GatewayDatabase database, Microsoft.Extensions.Options.IOptions<StoreOptions> shop, IServiceProvider services) =>
-        {
-            int faulted = shelves.Pipelines.Count(p => p.Status == SlotStatus.Faulted);
-            var cloudSync = services.GetService<Edge.Gateway.Cloud.CloudSyncService>();
-            object cloud = cloudSync?.Health() ?? new { mode = "None" };
-            // Unhealthy (503) while anything durable cannot be written: the journal, or the outbox. A disconnected
-            // cloud is reported but is not unhealthy: the outbox holds everything until it is back. A faulted shelf
-            // is reported but does not make the gateway unhealthy: the other shelves keep working.
-            bool healthy = journal.Healthy && (cloudSync?.Healthy ?? true);
-            var body = new
-            {
-                status = healthy ? "healthy" : "unhealthy",
-                store = new { id = shop.Value.Id, name = shop.Value.Name },
-                shelves = shelves.Pipelines.Count,
-                faultedShelves = faulted,
-                journalSeq = store.LastSeq,
-                journalError = journal.LastError,
-                journal = new { id = store.JournalId, epoch = store.Epoch, waiting = journal.Waiting, dropped = journal.Dropped, failedCommits = journal.Failures, quarantinedTo = database.QuarantinedTo },
-                cloud,
-            };
-            return healthy ? Results.Ok(body) : Results.Json(body, statusCode: StatusCodes.Status503ServiceUnavailable);
-        });
-
         app.MapGet("/api/stock", (ShelfLayout layout, StockBoard board) =>
             layout.Shelves.Select(s => StockView.Of(s, board.Get(s.Id))));
         return app;
+    }
+}
+
+/// <summary>Liveness of the shelves: unhealthy while the journal cannot commit (a faulted shelf is reported, not unhealthy: the others keep working).</summary>
+internal sealed class ShelvesHealthCheck(ShelfService shelves, StockJournal journal, ShelfRepository repository, GatewayDatabase database) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var data = new Dictionary<string, object>
+        {
+            ["shelves"] = shelves.Pipelines.Count,
+            ["faultedShelves"] = shelves.Pipelines.Count(p => p.Status == SlotStatus.Faulted),
+            ["journalSeq"] = repository.LastSeq,
+            ["journalError"] = journal.LastError!,
+            ["journal"] = new { id = repository.JournalId, epoch = repository.Epoch, waiting = journal.Waiting, dropped = journal.Dropped, failedCommits = journal.Failures, quarantinedTo = database.QuarantinedTo },
+        };
+        return Task.FromResult(journal.Healthy
+            ? HealthCheckResult.Healthy(data: data)
+            : HealthCheckResult.Unhealthy("the shelf journal cannot commit: " + journal.LastError, data: data));
+    }
+}
+
+/// <summary>Readiness: every shelf has been counted (or is faulted), so what the API shows is the store as it is.</summary>
+internal sealed class ShelvesCountedCheck(ShelfService shelves) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        int starting = shelves.Pipelines.Count(p => p.Status == SlotStatus.Starting);
+        var data = new Dictionary<string, object> { ["startingShelves"] = starting };
+        return Task.FromResult(starting == 0 ? HealthCheckResult.Healthy(data: data) : HealthCheckResult.Unhealthy($"{starting} shelves are not counted yet", data: data));
     }
 }
 

@@ -1,5 +1,8 @@
 using Edge.Drivers.Scales.Hx711;
-using Edge.Gateway.Configuration;
+using Edge.Gateway.Cloud;
+using Edge.Gateway.Hosting;
+using Edge.Gateway.Shelves;
+using Edge.Gateway.StoreData;
 
 namespace Edge.Gateway.Simulation;
 

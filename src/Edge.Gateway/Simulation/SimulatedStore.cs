@@ -1,7 +1,10 @@
 using System.Text.Json;
-using Edge.Drivers.Scales.Hx711;
 using Edge.Drivers.Scales.Hx711.Simulation;
-using Edge.Gateway.Configuration;
+using Edge.Drivers.Scales.Hx711;
+using Edge.Gateway.Cloud;
+using Edge.Gateway.Hosting;
+using Edge.Gateway.Shelves;
+using Edge.Gateway.StoreData;
 
 namespace Edge.Gateway.Simulation;
 
@@ -139,12 +142,19 @@ public sealed class SimulatedStore
         var handFreeAt = new long[shelves.Length];
         long handTicks = (long)(HandGap.TotalSeconds * _time.TimestampFrequency);
         double meanGapSeconds = 60 / _options.ShopperRatePerMinute;
+        long arrival = _time.GetTimestamp();
         while (!cancellationToken.IsCancellationRequested)
         {
-            // Poisson arrivals across the store. Shoppers act at the same time at different shelves; only one
-            // shelf's own hand movements are spaced out (HandGap).
+            // Poisson arrivals across the store, on a schedule of their own: a shopper who waits for a free shelf
+            // delays only themselves, not the next arrival. Shoppers act at the same time at different shelves; only
+            // one shelf's own hand movements are spaced out (HandGap).
             double gap = -meanGapSeconds * Math.Log(1 - _random.NextDouble());
-            await WaitAsync(TimeSpan.FromSeconds(gap), cancellationToken).ConfigureAwait(false);
+            arrival += (long)(gap * _time.TimestampFrequency);
+            TimeSpan until = _time.GetElapsedTime(_time.GetTimestamp(), arrival);
+            if (until > TimeSpan.Zero)
+            {
+                await WaitAsync(until, cancellationToken).ConfigureAwait(false);
+            }
 
             long now = _time.GetTimestamp();
             int index = _random.Next(shelves.Length);

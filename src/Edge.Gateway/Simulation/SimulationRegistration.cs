@@ -1,7 +1,9 @@
 using System.Device.Gpio;
 using System.Text.Json;
-using Edge.Gateway.Configuration;
+using Edge.Gateway.Cloud;
+using Edge.Gateway.Hosting;
 using Edge.Gateway.Shelves;
+using Edge.Gateway.StoreData;
 using Microsoft.Extensions.Options;
 
 namespace Edge.Gateway.Simulation;
@@ -12,11 +14,20 @@ public static class SimulationRegistration
     /// <summary>Largest number of items one simulated pick or put may move.</summary>
     public const int MaxItemsPerAction = 100;
 
-    /// <summary>Puts the simulated store's GPIO board under the shelves and runs its shoppers.</summary>
+    /// <summary>Binds <c>Simulation</c>, validated at start.</summary>
+    public static IServiceCollection AddSimulationOptions(this IServiceCollection services) =>
+        services.AddValidatedOptions<SimulationOptions, SimulationOptionsValidator>("Simulation").Services;
+
+    /// <summary>
+    /// Puts the simulated store's GPIO board under the shelves, runs its shoppers, and fills in the beacon settings the
+    /// configuration leaves empty with the simulated store's (they match <c>ble simulate-capture</c>).
+    /// </summary>
     public static WebApplicationBuilder AddSimulation(this WebApplicationBuilder builder, ShelfLayout layout)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(layout);
+        builder.Services.AddSimulationOptions();
+        builder.Services.PostConfigure<Beacons.BeaconOptions>(b => SimulatedBeaconCapture.FillIn(b));
         builder.Services.AddSingleton(sp => new SimulatedStore(
             layout.Shelves,
             sp.GetRequiredService<IOptions<SimulationOptions>>().Value,
@@ -27,8 +38,8 @@ public static class SimulationRegistration
         return builder;
     }
 
-    /// <summary>Maps <c>POST /api/simulation/shelves/{shelfId}/pick</c> and <c>/put</c> with <c>{"items": N}</c>.</summary>
-    public static WebApplication MapSimulationEndpoints(this WebApplication app)
+    /// <summary>Maps <c>POST /api/simulation/shelves/{shelfId}/pick</c> and <c>/put</c> with <c>{"items": N}</c>, and what the simulation shows of itself.</summary>
+    public static WebApplication MapSimulation(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
         app.MapPost("/api/simulation/shelves/{shelfId}/pick", (string shelfId, HttpRequest request, SimulatedStore store) => Act(shelfId, request, store, pick: true));

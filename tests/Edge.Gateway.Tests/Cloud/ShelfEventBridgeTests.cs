@@ -1,8 +1,11 @@
 using System.Text.Json;
 using Edge.Cloud.Outbox;
 using Edge.Gateway.Cloud;
+using Edge.Gateway.Events;
+using Edge.Gateway.Hosting;
 using Edge.Gateway.Shelves;
-using Edge.Gateway.Storage;
+using Edge.Gateway.Simulation;
+using Edge.Gateway.StoreData;
 
 namespace Edge.Gateway.Tests.Cloud;
 
@@ -13,14 +16,15 @@ public sealed class ShelfEventBridgeTests : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _writers = [];
     private readonly GatewayDatabase _gatewayDb;
-    private readonly ShelfStore _store;
+    private readonly ShelfRepository _store;
     private readonly StockJournal _journal;
+    private readonly EventBus _bus = new();
 
     public ShelfEventBridgeTests()
     {
         _gatewayDb = GatewayDatabase.Open(_dir);
-        _store = new ShelfStore(_gatewayDb);
-        _journal = new StockJournal(_store, new StockBoard());
+        _store = new ShelfRepository(_gatewayDb);
+        _journal = new StockJournal(_store, new StockBoard(), bus: _bus);
     }
 
     public async ValueTask DisposeAsync()
@@ -49,7 +53,7 @@ public sealed class ShelfEventBridgeTests : IAsyncDisposable
         return (file, outbox);
     }
 
-    private ShelfEventBridge Bridge(DurableOutbox outbox, string? quarantined = null) => new(_store, _gatewayDb, _journal, outbox, "gw-01", quarantined);
+    private ShelfEventBridge Bridge(DurableOutbox outbox, string? quarantined = null) => new(_store, _gatewayDb, _bus, outbox, "gw-01", quarantined);
 
     [Fact]
     public async Task ALostOutbox_IsFoundAtStart_AndEverythingAfterTheLastAcknowledgedEventIsSentAgain()

@@ -1,5 +1,9 @@
 using System.Text.RegularExpressions;
-using Edge.Gateway.Configuration;
+using Edge.Gateway.Cloud;
+using Edge.Gateway.Hosting;
+using Edge.Gateway.Shelves;
+using Edge.Gateway.Simulation;
+using Edge.Gateway.StoreData;
 
 namespace Edge.Gateway.Tests.Configuration;
 

@@ -1,4 +1,8 @@
-using Edge.Gateway.Configuration;
+using Edge.Gateway.Cloud;
+using Edge.Gateway.Hosting;
+using Edge.Gateway.Shelves;
+using Edge.Gateway.Simulation;
+using Edge.Gateway.StoreData;
 using Microsoft.Extensions.Configuration;
 
 namespace Edge.Gateway.Tests.Configuration;

@@ -1,5 +1,5 @@
-using System.Net;
 using System.Net.Sockets;
+using System.Net;
 using Edge.Gateway.Tests.EndToEnd;
 
 namespace Edge.Gateway.Tests.FaultInjection;

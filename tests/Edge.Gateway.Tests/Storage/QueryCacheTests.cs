@@ -1,8 +1,11 @@
 using System.Collections;
 using System.Reflection;
 using Edge.Cloud.Outbox;
+using Edge.Gateway.Cloud;
+using Edge.Gateway.Hosting;
 using Edge.Gateway.Shelves;
-using Edge.Gateway.Storage;
+using Edge.Gateway.Simulation;
+using Edge.Gateway.StoreData;
 using LiteDB;
 
 namespace Edge.Gateway.Tests.Storage;
@@ -29,7 +32,7 @@ public sealed class QueryCacheTests : IDisposable
     public async Task JournalReadsAndOutboxCheckpoints_CompileTheirQueriesOnce_HoweverManyCommitsThereAre()
     {
         using GatewayDatabase gatewayDb = GatewayDatabase.Open(_dir);
-        var store = new ShelfStore(gatewayDb);
+        var store = new ShelfRepository(gatewayDb);
         using GatewayDatabase outboxDb = GatewayDatabase.Open(_dir, fileName: "outbox.db", verify: GatewayDatabase.VerifyAll);
         using var outbox = new DurableOutbox(outboxDb);
 

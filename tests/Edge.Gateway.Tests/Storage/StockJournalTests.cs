@@ -1,5 +1,8 @@
+using Edge.Gateway.Cloud;
+using Edge.Gateway.Hosting;
 using Edge.Gateway.Shelves;
-using Edge.Gateway.Storage;
+using Edge.Gateway.Simulation;
+using Edge.Gateway.StoreData;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Edge.Gateway.Tests.Storage;
@@ -40,7 +43,7 @@ public sealed class StockJournalTests : IDisposable
     public async Task ABrokenDatabase_IsReopened_OnATimer_AndWhatWaitedIsJournaledInANewEpoch()
     {
         using GatewayDatabase db = GatewayDatabase.Open(_dir);
-        var store = new ShelfStore(db);
+        var store = new ShelfRepository(db);
         var board = new StockBoard();
         var journal = new StockJournal(store, board, _time);
         var failing = new List<string>();
@@ -82,7 +85,7 @@ public sealed class StockJournalTests : IDisposable
     public async Task WhileTheFileCannotBeWritten_EventsWaitInMemory_UpToTheCap_AndTheRowIsAlwaysTheLatest()
     {
         using GatewayDatabase db = GatewayDatabase.Open(_dir);
-        var store = new ShelfStore(db);
+        var store = new ShelfRepository(db);
         var board = new StockBoard();
         var journal = new StockJournal(store, board, _time);
         db.Db.Dispose();

@@ -1,19 +1,23 @@
 using System.Text;
-using Edge.Gateway.Storage;
+using Edge.Gateway.Cloud;
+using Edge.Gateway.Hosting;
+using Edge.Gateway.Shelves;
+using Edge.Gateway.Simulation;
+using Edge.Gateway.StoreData;
 
 namespace Edge.Gateway.Tests.Storage;
 
-public sealed class StoreDataStoreTests : IDisposable
+public sealed class StoreDataRepositoryTests : IDisposable
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 22, 9, 0, 0, TimeSpan.Zero);
     private readonly string _dir = Directory.CreateTempSubdirectory("edge-storedata-").FullName;
     private readonly GatewayDatabase _db;
-    private readonly StoreDataStore _store;
+    private readonly StoreDataRepository _store;
 
-    public StoreDataStoreTests()
+    public StoreDataRepositoryTests()
     {
         _db = GatewayDatabase.Open(_dir);
-        _store = new StoreDataStore(_db);
+        _store = new StoreDataRepository(_db);
     }
 
     public void Dispose()
@@ -22,17 +26,17 @@ public sealed class StoreDataStoreTests : IDisposable
         Directory.Delete(_dir, recursive: true);
     }
 
-    private (StoreDataStore.Outcome, string) Apply(string json) => _store.Apply("promotions", Encoding.UTF8.GetBytes(json), Now);
+    private (StoreDataRepository.Outcome, string) Apply(string json) => _store.Apply("promotions", Encoding.UTF8.GetBytes(json), Now);
 
     [Fact]
     public void NewerVersions_AreStored_OlderOrEqualOnesArrivingLateAreIgnored()
     {
-        Assert.Equal(StoreDataStore.Outcome.Stored, Apply("{\"version\":2,\"items\":[{\"sku\":\"a\"}]}").Item1);
-        Assert.Equal(StoreDataStore.Outcome.Ignored, Apply("{\"version\":1,\"items\":[]}").Item1);
-        Assert.Equal(StoreDataStore.Outcome.Ignored, Apply("{\"version\":2,\"items\":[]}").Item1);
+        Assert.Equal(StoreDataRepository.Outcome.Stored, Apply("{\"version\":2,\"items\":[{\"sku\":\"a\"}]}").Item1);
+        Assert.Equal(StoreDataRepository.Outcome.Ignored, Apply("{\"version\":1,\"items\":[]}").Item1);
+        Assert.Equal(StoreDataRepository.Outcome.Ignored, Apply("{\"version\":2,\"items\":[]}").Item1);
 
         Assert.Equal((2L, "{\"version\":2,\"items\":[{\"sku\":\"a\"}]}"), _store.Get("promotions"));
-        Assert.Equal(StoreDataStore.Outcome.Stored, Apply("{\"version\":3,\"items\":[]}").Item1);
+        Assert.Equal(StoreDataRepository.Outcome.Stored, Apply("{\"version\":3,\"items\":[]}").Item1);
         Assert.Null(_store.Get("catalog"));
     }
 
@@ -47,9 +51,9 @@ public sealed class StoreDataStoreTests : IDisposable
     {
         Apply("{\"version\":2,\"items\":[]}");
 
-        (StoreDataStore.Outcome outcome, string message) = Apply(json);
+        (StoreDataRepository.Outcome outcome, string message) = Apply(json);
 
-        Assert.Equal(StoreDataStore.Outcome.Rejected, outcome);
+        Assert.Equal(StoreDataRepository.Outcome.Rejected, outcome);
         Assert.Contains(reason, message, StringComparison.Ordinal);
         Assert.Equal(2, _store.Get("promotions")!.Value.Version);
     }

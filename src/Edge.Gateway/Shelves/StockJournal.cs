@@ -1,7 +1,7 @@
 using System.Threading.Channels;
-using Edge.Gateway.Shelves;
+using Edge.Gateway.Events;
 
-namespace Edge.Gateway.Storage;
+namespace Edge.Gateway.Shelves;
 
 /// <summary>
 /// The single writer of shelf state. Pipelines post events and stock rows from the reader thread; this
@@ -25,24 +25,26 @@ public sealed class StockJournal
     private static readonly TimeSpan LastRetry = TimeSpan.FromSeconds(5);
 
     private readonly Channel<object> _queue = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly ShelfStore _store;
+    private readonly ShelfRepository _store;
     private readonly StockBoard _board;
     private readonly TimeProvider _time;
+    private readonly EventBus? _bus;
     private readonly List<ShelfEvent> _events = [];
     private readonly Dictionary<string, StockRow> _rows = new(StringComparer.Ordinal);
     private TimeSpan _retry = FirstRetry;
     private long _dropped;
     private long _failures;
 
-    /// <summary>Creates the writer over a store and the board it publishes to.</summary>
-    public StockJournal(ShelfStore store, StockBoard board, TimeProvider? time = null)
+    /// <summary>Creates the writer over a store and the board it shows committed rows on; <paramref name="bus"/> hears of every commit.</summary>
+    public StockJournal(ShelfRepository store, StockBoard board, TimeProvider? time = null, EventBus? bus = null)
     {
         _store = store;
         _board = board;
         _time = time ?? TimeProvider.System;
+        _bus = bus;
     }
 
-    /// <summary>Raised after each commit with the newly journaled events (for cloud sync and signage).</summary>
+    /// <summary>Raised on the journal thread after each commit with the newly journaled events (within the area: the log).</summary>
     public event Action<IReadOnlyList<ShelfEvent>>? Committed;
 
     /// <summary>Raised once when commits start failing (not on every retry), with the error.</summary>
@@ -169,6 +171,8 @@ public sealed class StockJournal
             _board.Publish(row);
         }
 
+        // On the bus only now, with everything on disk; publishing never waits for a subscriber.
+        _bus?.Publish(new ShelfEventsJournaled(numbered, [.. _rows.Values]));
         _events.Clear();
         _rows.Clear();
         if (recovered)

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace Edge.Gateway.Storage;
+namespace Edge.Gateway.Shelves;
 
 /// <summary>The committed stock of every slot, as served by <c>GET /api/stock</c>. Thread-safe.</summary>
 public sealed class StockBoard

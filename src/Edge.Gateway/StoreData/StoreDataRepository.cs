@@ -1,18 +1,19 @@
 using System.Text.Json;
+using Edge.Gateway.Hosting;
 using LiteDB;
 
-namespace Edge.Gateway.Storage;
+namespace Edge.Gateway.StoreData;
 
 /// <summary>
 /// Store-wide data from the cloud (promotions, catalog, online stock, click-and-collect reservations), one document
 /// per kind, versioned: an older or equal version arriving late is ignored, so delivery may repeat or reorder.
 /// </summary>
-public sealed class StoreDataStore
+public sealed class StoreDataRepository
 {
     private readonly GatewayDatabase _database;
 
     /// <summary>Binds to the gateway database.</summary>
-    public StoreDataStore(GatewayDatabase database) => _database = database ?? throw new ArgumentNullException(nameof(database));
+    public StoreDataRepository(GatewayDatabase database) => _database = database ?? throw new ArgumentNullException(nameof(database));
 
     /// <summary>Outcome of <see cref="Apply"/>.</summary>
     public enum Outcome
@@ -31,9 +32,12 @@ public sealed class StoreDataStore
     }
 
     /// <summary>Validates and stores <paramref name="json"/> (<c>{"version": n, "items": [...]}</c>) for a kind.</summary>
-    public (Outcome Outcome, string Message) Apply(string kind, byte[] json, DateTimeOffset now)
+    public (Outcome Outcome, string Message) Apply(string kind, byte[] json, DateTimeOffset now) => Apply(kind, json, now, out _);
+
+    /// <summary>As <see cref="Apply(string, byte[], DateTimeOffset)"/>, giving the payload's version (0 when it has none).</summary>
+    public (Outcome Outcome, string Message) Apply(string kind, byte[] json, DateTimeOffset now, out long version)
     {
-        long version;
+        version = 0;
         string body;
         if (!System.Text.Unicode.Utf8.IsValid(json))
         {
@@ -66,17 +70,18 @@ public sealed class StoreDataStore
             return (Outcome.Rejected, "payload is not JSON: " + ex.Message);
         }
 
+        long incoming = version;
         return _database.Run(db =>
         {
             ILiteCollection<BsonDocument> data = db.GetCollection("store_data");
             BsonDocument? current = data.FindById(kind);
-            if (current is not null && current["version"].AsInt64 >= version)
+            if (current is not null && current["version"].AsInt64 >= incoming)
             {
-                return (Outcome.Ignored, $"version {version} is not newer than the stored {current["version"].AsInt64}");
+                return (Outcome.Ignored, $"version {incoming} is not newer than the stored {current["version"].AsInt64}");
             }
 
-            data.Upsert(new BsonDocument { ["_id"] = kind, ["version"] = version, ["ts"] = now.ToUnixTimeMilliseconds(), ["body"] = body });
-            return (Outcome.Stored, $"stored version {version}");
+            data.Upsert(new BsonDocument { ["_id"] = kind, ["version"] = incoming, ["ts"] = now.ToUnixTimeMilliseconds(), ["body"] = body });
+            return (Outcome.Stored, $"stored version {incoming}");
         });
     }
 

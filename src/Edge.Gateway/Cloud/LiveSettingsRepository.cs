@@ -1,21 +1,22 @@
 using System.Text.Json.Nodes;
+using Edge.Gateway.Hosting;
 using LiteDB;
 
-namespace Edge.Gateway.Storage;
+namespace Edge.Gateway.Cloud;
 
 /// <summary>
 /// The live settings in force, so a restart re-applies them: the cloud's desired configuration with the cloud's
 /// <c>$version</c>, and the settings changed locally since (by <c>set-config</c>) with a version of their own. The
 /// two versions never mix, so a local change cannot make the cloud's next version look old.
 /// </summary>
-public sealed class DesiredConfigStore
+public sealed class LiveSettingsRepository
 {
     private const string DesiredId = "desiredConfig";
     private const string LocalId = "localConfig";
     private readonly GatewayDatabase _database;
 
     /// <summary>Binds to the gateway database and reads both versions.</summary>
-    public DesiredConfigStore(GatewayDatabase database)
+    public LiveSettingsRepository(GatewayDatabase database)
     {
         _database = database ?? throw new ArgumentNullException(nameof(database));
         (DesiredVersion, LocalVersion) = database.Run(db =>

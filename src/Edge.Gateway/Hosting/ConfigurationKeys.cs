@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Reflection;
 using System.Text.RegularExpressions;
 
-namespace Edge.Gateway.Configuration;
+namespace Edge.Gateway.Hosting;
 
 /// <summary>
 /// The keys an options class accepts, walked by reflection the way the configuration binder binds them: unknown keys

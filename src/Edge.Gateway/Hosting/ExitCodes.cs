@@ -1,4 +1,4 @@
-namespace Edge.Gateway.Cli;
+namespace Edge.Gateway.Hosting;
 
 /// <summary>Process exit codes, documented in the README.</summary>
 internal static class ExitCodes

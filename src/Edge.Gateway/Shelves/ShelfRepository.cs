@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
-using Edge.Gateway.Shelves;
+using Edge.Gateway.Hosting;
 using LiteDB;
 
-namespace Edge.Gateway.Storage;
+namespace Edge.Gateway.Shelves;
 
 /// <summary>A journaled event with the epoch it was journaled in (null for events journaled before epochs existed).</summary>
 public sealed record JournalEntry(ShelfEvent Event, string? Epoch);
@@ -17,7 +17,7 @@ public sealed record JournalEntry(ShelfEvent Event, string? Epoch);
 /// <see cref="Epoch"/> it was journaled in: a random value drawn each time the journal is opened (and after every
 /// reopen), so (epoch, seq) never names two different events, whatever happened to the files.
 /// </remarks>
-public sealed class ShelfStore
+public sealed class ShelfRepository
 {
     private const string MetaLastSeq = "lastSeq";
     private const string MetaJournalId = "journalId";
@@ -32,7 +32,7 @@ public sealed class ShelfStore
     private bool _journalIdUnsaved;
 
     /// <summary>Binds to the collections and reads the last journal sequence number.</summary>
-    public ShelfStore(GatewayDatabase database)
+    public ShelfRepository(GatewayDatabase database)
     {
         _database = database ?? throw new ArgumentNullException(nameof(database));
         (string? id, _lastSeq) = database.Run(db => (db.GetCollection("meta").FindById(MetaJournalId)?["value"].AsString, ReadLastSeq(db)));

@@ -1,7 +1,7 @@
 using Edge.Cloud.Outbox;
 using LiteDB;
 
-namespace Edge.Gateway.Storage;
+namespace Edge.Gateway.Hosting;
 
 /// <summary>A database file that cannot be used at all (a directory in its place, no permission): the gateway cannot start.</summary>
 public sealed class DatabaseUnavailableException(string message, Exception? inner = null) : Exception(message, inner);

@@ -1,62 +1,54 @@
-using Edge.Drivers.Scales.Hx711;
-using Edge.Gateway.Shelves;
+using Edge.Gateway.Hosting;
 
-namespace Edge.Gateway.Configuration;
+namespace Edge.Gateway.Shelves;
 
 /// <summary>
-/// Checks the whole configuration at start and names each bad key as it is written in appsettings.json
-/// (<c>Shelves:3:UnitWeightGrams must be > 0</c>), so a typo stops the gateway at install time, not at 3 a.m.
+/// The shelves this gateway reads (<c>Shelves:N</c>). Bound element by element: the configuration binder silently
+/// skips a list element it cannot convert, and a shelf must never vanish because of a typo.
 /// </summary>
-public static class SettingsValidator
+public sealed class ShelvesOptions
 {
-    /// <summary>Every problem found; empty when the configuration is usable.</summary>
-    /// <param name="gateway">Section Gateway.</param>
-    /// <param name="simulation">Section Simulation.</param>
-    /// <param name="detection">Section Detection.</param>
-    /// <param name="shelves">The shelves.</param>
-    /// <param name="paths">Configuration path of each shelf (<c>Shelves:3</c>); by position when null.</param>
-    public static List<string> Validate(GatewayOptions gateway, SimulationOptions simulation, DetectionOptions detection, IReadOnlyList<ShelfOptions> shelves, IReadOnlyList<string>? paths = null)
+    /// <summary>The configured shelves, in configuration order.</summary>
+    public List<ShelfOptions> Shelves { get; } = [];
+
+    /// <summary>Each shelf's configuration path (<c>Shelves:3</c>), for problems that name the key.</summary>
+    internal List<string> Paths { get; } = [];
+
+    /// <summary>Binds every child of <c>Shelves</c> on its own; returns the problems.</summary>
+    internal static IReadOnlyList<string> Bind(IConfiguration configuration, ShelvesOptions options)
     {
-        ArgumentNullException.ThrowIfNull(gateway);
-        ArgumentNullException.ThrowIfNull(simulation);
-        ArgumentNullException.ThrowIfNull(detection);
-        ArgumentNullException.ThrowIfNull(shelves);
         var problems = new List<string>();
-        if (string.IsNullOrWhiteSpace(gateway.Id))
+        foreach (IConfigurationSection child in configuration.GetSection("Shelves").GetChildren())
         {
-            problems.Add("Gateway:Id must not be empty");
-        }
-
-        if (string.IsNullOrWhiteSpace(gateway.DataDir))
-        {
-            problems.Add("Gateway:DataDir must not be empty");
-        }
-
-        foreach (string url in gateway.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            if (!Uri.TryCreate(url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out Uri? uri)
-                || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            var shelf = new ShelfOptions();
+            IReadOnlyList<string> found = OptionsBinding.Bind(child, shelf);
+            problems.AddRange(found);
+            if (found.Count == 0)
             {
-                problems.Add($"Gateway:Urls has '{url}', which is not an http:// or https:// URL");
+                options.Shelves.Add(shelf);
+                options.Paths.Add(child.Path);
             }
         }
 
-        if (!(simulation.ShopperRatePerMinute >= 0 && simulation.ShopperRatePerMinute <= 600))
-        {
-            problems.Add("Simulation:ShopperRatePerMinute must be from 0 to 600");
-        }
+        return problems;
+    }
+}
 
-        if (detection.Problem("Detection") is { } d)
-        {
-            problems.Add(d);
-        }
-
+/// <summary>
+/// Checks every shelf and names each bad key as it is written in appsettings.json (<c>Shelves:3:UnitWeightGrams must be
+/// > 0</c>), so a typo stops the gateway at install time, not at 3 a.m.
+/// </summary>
+internal sealed class ShelvesOptionsValidator(BindingProblems binding) : SectionValidator<ShelvesOptions>(binding)
+{
+    protected override IEnumerable<string> Problems(ShelvesOptions options)
+    {
+        var problems = new List<string>();
         var ids = new HashSet<string>(StringComparer.Ordinal);
         var pins = new Dictionary<int, string>();
-        for (int i = 0; i < shelves.Count; i++)
+        for (int i = 0; i < options.Shelves.Count; i++)
         {
-            ShelfOptions s = shelves[i];
-            string p = paths?[i] ?? $"Shelves:{i}";
+            ShelfOptions s = options.Shelves[i];
+            string p = i < options.Paths.Count ? options.Paths[i] : $"Shelves:{i}";
             if (string.IsNullOrWhiteSpace(s.Id))
             {
                 problems.Add($"{p}:Id must not be empty");
@@ -137,4 +129,11 @@ public static class SettingsValidator
 
         return problems;
     }
+}
+
+/// <summary>Section <c>Detection</c>.</summary>
+internal sealed class DetectionOptionsValidator(BindingProblems binding) : SectionValidator<DetectionOptions>(binding)
+{
+    protected override IEnumerable<string> Problems(DetectionOptions options) =>
+        options.Problem("Detection") is { } problem ? [problem] : [];
 }

@@ -1,9 +1,12 @@
+using Edge.Gateway.Cloud;
+using Edge.Gateway.Hosting;
 using Edge.Gateway.Shelves;
-using Edge.Gateway.Storage;
+using Edge.Gateway.Simulation;
+using Edge.Gateway.StoreData;
 
 namespace Edge.Gateway.Tests.Storage;
 
-public sealed class ShelfStoreTests : IDisposable
+public sealed class ShelfRepositoryTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("edge-store-").FullName;
 
@@ -27,14 +30,14 @@ public sealed class ShelfStoreTests : IDisposable
     {
         using (GatewayDatabase db = GatewayDatabase.Open(_dir))
         {
-            var store = new ShelfStore(db);
+            var store = new ShelfRepository(db);
             IReadOnlyList<ShelfEvent> first = store.Commit([Removed("A", 5, 4), Removed("B", 3, 2)], []);
             Assert.Equal([1L, 2L], first.Select(e => e.Seq));
         }
 
         using (GatewayDatabase db = GatewayDatabase.Open(_dir))
         {
-            var store = new ShelfStore(db);
+            var store = new ShelfRepository(db);
             Assert.Equal(2, store.LastSeq);
             IReadOnlyList<ShelfEvent> next = store.Commit([Removed("A", 4, 3)], []);
             Assert.Equal(3, Assert.Single(next).Seq);
@@ -49,7 +52,7 @@ public sealed class ShelfStoreTests : IDisposable
     public void Commit_EventsAndStockTogether_AreReadBackExactly()
     {
         using GatewayDatabase db = GatewayDatabase.Open(_dir);
-        var store = new ShelfStore(db);
+        var store = new ShelfRepository(db);
         var row = new StockRow("A", true, 4, 480.25, 350.5, SlotStatus.Ok, DateTimeOffset.FromUnixTimeMilliseconds(1_790_000_000_000));
 
         store.Commit([Removed("A", 5, 4)], [row]);
@@ -70,7 +73,7 @@ public sealed class ShelfStoreTests : IDisposable
         Assert.NotNull(db.QuarantinedTo);
         string aside = Assert.Single(Directory.GetFiles(_dir, GatewayDatabase.FileName + ".corrupt-*"));
         Assert.Equal(garbage, File.ReadAllBytes(aside));
-        var store = new ShelfStore(db);
+        var store = new ShelfRepository(db);
         Assert.Equal(1, Assert.Single(store.Commit([Removed("A", 2, 1)], [])).Seq);
     }
 
@@ -79,7 +82,7 @@ public sealed class ShelfStoreTests : IDisposable
     {
         using (GatewayDatabase db = GatewayDatabase.Open(_dir))
         {
-            var store = new ShelfStore(db);
+            var store = new ShelfRepository(db);
             for (int i = 0; i < 50; i++)
             {
                 store.Commit([Removed("A", 100 - i, 99 - i)], [new StockRow("A", true, 99 - i, 1, 1, SlotStatus.Ok, DateTimeOffset.UnixEpoch)]);
@@ -99,14 +102,14 @@ public sealed class ShelfStoreTests : IDisposable
         using GatewayDatabase reopened = GatewayDatabase.Open(_dir);
 
         Assert.NotNull(reopened.QuarantinedTo);
-        Assert.Equal(0, new ShelfStore(reopened).LastSeq);
+        Assert.Equal(0, new ShelfRepository(reopened).LastSeq);
     }
 
     [Fact]
     public void Calibration_IsSavedPerShelf()
     {
         using GatewayDatabase db = GatewayDatabase.Open(_dir);
-        var store = new ShelfStore(db);
+        var store = new ShelfRepository(db);
         var cal = new Calibration(1000.5, 0, 108_000, 1000);
 
         store.SaveCalibration("A", cal);
@@ -120,7 +123,7 @@ public sealed class ShelfStoreTests : IDisposable
     {
         using GatewayDatabase db = GatewayDatabase.Open(_dir);
         var board = new StockBoard();
-        var journal = new StockJournal(new ShelfStore(db), board);
+        var journal = new StockJournal(new ShelfRepository(db), board);
         var committed = new List<ShelfEvent>();
         journal.Committed += committed.AddRange;
         var row = new StockRow("A", true, 4, 480, 350, SlotStatus.Ok, DateTimeOffset.UnixEpoch);
@@ -135,6 +138,6 @@ public sealed class ShelfStoreTests : IDisposable
         Assert.Equal(row, board.Get("A"));
         Assert.Equal(1, Assert.Single(committed).Seq);
         using GatewayDatabase _ = db;
-        Assert.Equal(4, new ShelfStore(db).LoadStock()["A"].Count);
+        Assert.Equal(4, new ShelfRepository(db).LoadStock()["A"].Count);
     }
 }

@@ -1,0 +1,64 @@
+using System.Diagnostics.CodeAnalysis;
+using Edge.Gateway.Beacons;
+using Edge.Gateway.Cloud;
+using Edge.Gateway.Shelves;
+using Edge.Gateway.Simulation;
+using Microsoft.Extensions.Options;
+
+namespace Edge.Gateway.Hosting;
+
+/// <summary>
+/// Every area's options, bound and validated together before anything starts, so that every bad key is named at once
+/// (exit 2). It uses the same registrations the host does (each area's own <c>Add…Options</c>), so the pre-flight and
+/// the running gateway cannot disagree about what is valid.
+/// </summary>
+public sealed record GatewayConfiguration(GatewayOptions Gateway, StoreOptions Store, SimulationOptions Simulation, DetectionOptions Detection, CloudOptions Cloud, BeaconOptions Beacons, List<ShelfOptions> Shelves)
+{
+    /// <summary>Registers the host's own sections, <c>Gateway</c> and <c>Store</c> (the areas register theirs).</summary>
+    public static IServiceCollection AddHostOptions(IServiceCollection services)
+    {
+        services.AddValidatedOptions<GatewayOptions, GatewayOptionsValidator>("Gateway");
+        services.AddValidatedOptions<StoreOptions, StoreOptionsValidator>("Store");
+        return services;
+    }
+
+    /// <summary>Binds and validates every section; on failure returns each problem naming its key.</summary>
+    public static bool TryLoad(IConfiguration configuration, [NotNullWhen(true)] out GatewayConfiguration? settings, out List<string> problems)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var services = new ServiceCollection();
+        services.AddSingleton(configuration);
+        AddHostOptions(services).AddShelfOptions().AddSimulationOptions().AddCloudOptions().AddBeaconOptions();
+        using ServiceProvider provider = services.BuildServiceProvider();
+        var found = new List<string>();
+        T? Get<T>()
+            where T : class
+        {
+            try
+            {
+                return provider.GetRequiredService<IOptions<T>>().Value;
+            }
+            catch (OptionsValidationException ex)
+            {
+                found.AddRange(ex.Failures);
+                return null;
+            }
+        }
+
+        GatewayOptions? gateway = Get<GatewayOptions>();
+        StoreOptions? store = Get<StoreOptions>();
+        SimulationOptions? simulation = Get<SimulationOptions>();
+        DetectionOptions? detection = Get<DetectionOptions>();
+        ShelvesOptions? shelves = Get<ShelvesOptions>();
+        CloudOptions? cloud = Get<CloudOptions>();
+        BeaconOptions? beacons = Get<BeaconOptions>();
+        problems = found;
+        settings = gateway is null || store is null || simulation is null || detection is null || shelves is null || cloud is null || beacons is null
+            ? null
+            : new GatewayConfiguration(gateway, store, simulation, detection, cloud, beacons, shelves.Shelves);
+        return settings is not null;
+    }
+
+    /// <summary>True when the kernel exposes a GPIO character device.</summary>
+    public static bool HasGpioChip() => Directory.Exists("/dev") && Directory.EnumerateFiles("/dev", "gpiochip*").Any();
+}

@@ -1,0 +1,223 @@
+using System.Runtime.InteropServices;
+using Edge.Gateway.Beacons;
+using Edge.Gateway.Cloud;
+using Edge.Gateway.Commands;
+using Edge.Gateway.Events;
+using Edge.Gateway.Shelves;
+using Edge.Gateway.Simulation;
+using Edge.Gateway.StoreData;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Edge.Gateway.Hosting;
+
+/// <summary>
+/// The one place that composes the gateway: configuration checked before anything starts, the shared services once
+/// (clock, options, databases, event bus, command dispatcher, health), then one <c>Add…</c> and one <c>Map…</c> per
+/// area. Every way it can fail is an exit code with one line on stderr (see <see cref="ExitCodes"/>).
+/// </summary>
+public static partial class GatewayHost
+{
+    /// <summary>Largest HTTP request body accepted (every endpoint takes a few bytes of JSON).</summary>
+    public const int MaxRequestBodyBytes = 64 * 1024;
+
+    /// <summary>Runs the gateway with <paramref name="overrides"/> (from the command line) over appsettings.json and the environment; returns the exit code.</summary>
+    public static async Task<int> RunAsync(IReadOnlyDictionary<string, string?> overrides, CancellationToken cancellationToken)
+    {
+        WebApplicationBuilder builder;
+        try
+        {
+            builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        }
+        catch (InvalidDataException ex)
+        {
+            // appsettings.json that is not JSON: the provider says which file; the parser says where.
+            string where = ex.GetBaseException() is { } root && root != ex ? " " + root.Message : "";
+            return await FailAsync(ExitCodes.InvalidConfiguration, $"Invalid configuration: {ex.Message}{where}");
+        }
+
+        builder.Configuration.AddInMemoryCollection(overrides);
+
+        // Every area's options, bound and validated through the same registrations the host uses: all bad keys at once.
+        if (!GatewayConfiguration.TryLoad(builder.Configuration, out GatewayConfiguration? settings, out List<string> problems))
+        {
+            foreach (string problem in problems)
+            {
+                await Console.Error.WriteLineAsync("Invalid configuration: " + problem);
+            }
+
+            return ExitCodes.InvalidConfiguration;
+        }
+
+        // Everything the gateway writes is for its own user: the journal, the outbox, the beacon secret.
+        if (!OperatingSystem.IsWindows())
+        {
+            _ = Umask(0x3F); // 077
+        }
+
+        // The databases are opened before the host, so a data directory that cannot be used is one clear line.
+        GatewayDatabase database;
+        GatewayDatabase? outbox = null;
+        try
+        {
+            database = GatewayDatabase.Open(settings.Gateway.DataDir);
+            if (settings.Cloud.Mode != CloudMode.None)
+            {
+                // The outbox reads all its messages at start: all of them are verified.
+                outbox = GatewayDatabase.Open(settings.Gateway.DataDir, fileName: CloudRegistration.OutboxFile, verify: GatewayDatabase.VerifyAll);
+            }
+        }
+        catch (DatabaseUnavailableException ex)
+        {
+            return await FailAsync(ExitCodes.InvalidConfiguration, "Cannot use the data directory: " + ex.Message);
+        }
+
+        bool noChip = !GatewayConfiguration.HasGpioChip();
+        bool simulate = settings.Simulation.Enabled || noChip;
+        var layout = new ShelfLayout(settings.Shelves.Count > 0 || !simulate ? settings.Shelves : DemoStoreLayout.Shelves(), simulate);
+
+        builder.AddGatewayServices(settings, database, outbox);
+        builder.AddShelves(layout);
+        builder.AddStoreData();
+        builder.AddCloudSync(settings.Cloud.Mode);
+        builder.AddBeacons();
+        if (simulate)
+        {
+            builder.AddSimulation(layout);
+        }
+
+        WebApplication app = builder.Build();
+        ILogger log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Edge.Gateway");
+        GatewayLog.DataDirectory(log, Path.GetDirectoryName(database.Path)!);
+        foreach (GatewayDatabase? opened in (GatewayDatabase?[])[database, outbox])
+        {
+            if (opened?.QuarantinedTo is { } aside)
+            {
+                ShelfLog.DatabaseQuarantined(log, opened.Path, aside);
+            }
+        }
+
+        if (noChip && !settings.Simulation.Enabled)
+        {
+            ShelfLog.NoChipSimulating(log);
+        }
+
+        app.Use(RefuseBadRequestsQuietly);
+        app.MapGatewayHealth();
+        app.MapShelves();
+        app.MapBeacons();
+        if (simulate)
+        {
+            app.MapSimulation();
+        }
+
+        int exit = await RunToEndAsync(app, settings.Gateway.Urls, log, cancellationToken);
+        database.Dispose();
+        outbox?.Dispose();
+        return exit;
+    }
+
+    // The shared services, once: every area may use them without caring who registered what first.
+    private static void AddGatewayServices(this WebApplicationBuilder builder, GatewayConfiguration settings, GatewayDatabase database, GatewayDatabase? outbox)
+    {
+        IServiceCollection services = builder.Services;
+        services.TryAddSingleton(TimeProvider.System);
+        GatewayConfiguration.AddHostOptions(services);
+        services.AddSingleton(database);
+        if (outbox is not null)
+        {
+            services.AddKeyedSingleton(CloudRegistration.OutboxFile, outbox);
+        }
+
+        services.AddSingleton<EventBus>();
+        services.AddSingleton<CommandDispatcher>();
+        services.AddHealthChecks();
+        builder.WebHost.UseUrls(settings.Gateway.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
+            k.AddServerHeader = false;
+        });
+        // The host's own "failed to start" and "service failed" reports repeat, with a stack trace, what RunToEndAsync
+        // says in one line; the service failure is logged there once, with its stack trace, into the log.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
+    }
+
+    private static async Task<int> RunToEndAsync(WebApplication app, string urls, ILogger log, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is IOException or InvalidOperationException or System.Net.Sockets.SocketException)
+        {
+            // Port taken, an address the machine does not have.
+            await DisposeQuietlyAsync(app);
+            return await FailAsync(ExitCodes.CannotListen, $"Cannot listen on {urls}: {ex.Message}");
+        }
+
+        await app.WaitForShutdownAsync(cancellationToken);
+        await app.StopAsync(CancellationToken.None);
+
+        // A service that failed stopped the host: that is not a normal stop.
+        var failed = new List<string>();
+        foreach (BackgroundService service in app.Services.GetServices<IHostedService>().OfType<BackgroundService>())
+        {
+            if (service.ExecuteTask is { IsFaulted: true, Exception: { } error })
+            {
+                GatewayLog.ServiceFailed(log, service.GetType().Name, error.GetBaseException());
+                failed.Add(service.GetType().Name + ": " + error.GetBaseException().Message);
+            }
+        }
+
+        await DisposeQuietlyAsync(app);
+        return failed.Count > 0
+            ? await FailAsync(ExitCodes.ServiceFailed, "A service failed and stopped the gateway: " + string.Join("; ", failed) + " (the log has the details)")
+            : ExitCodes.Ok;
+    }
+
+    // Oversized or malformed requests are the client's mistake: answer with their status, log nothing.
+    private static async Task RefuseBadRequestsQuietly(HttpContext context, Func<Task> next)
+    {
+        try
+        {
+            await next();
+        }
+        catch (BadHttpRequestException ex) when (!context.Response.HasStarted)
+        {
+            context.Response.StatusCode = ex.StatusCode;
+            string error = ex.StatusCode == StatusCodes.Status413PayloadTooLarge ? $"request body larger than {MaxRequestBodyBytes} bytes" : "bad request";
+            await context.Response.WriteAsJsonAsync(new { error });
+        }
+    }
+
+    private static async Task DisposeQuietlyAsync(WebApplication app)
+    {
+        try
+        {
+            await app.DisposeAsync();
+        }
+        catch (Exception ex) when (ex is IOException or InvalidOperationException or ObjectDisposedException or AggregateException)
+        {
+            // Leaving anyway.
+        }
+    }
+
+    private static async Task<int> FailAsync(int code, string line)
+    {
+        await Console.Error.WriteLineAsync(line);
+        return code;
+    }
+
+    [LibraryImport("libc", EntryPoint = "umask")]
+    private static partial uint Umask(uint mask);
+}
+
+/// <summary>Gateway-wide log messages (event ids 100-199).</summary>
+internal static partial class GatewayLog
+{
+    [LoggerMessage(100, LogLevel.Information, "Data directory: {Path}")]
+    public static partial void DataDirectory(ILogger logger, string path);
+
+    [LoggerMessage(101, LogLevel.Critical, "{Service} failed and stopped the gateway")]
+    public static partial void ServiceFailed(ILogger logger, string service, Exception exception);
+}

@@ -1,0 +1,16 @@
+using Edge.Gateway.Commands;
+
+namespace Edge.Gateway.StoreData;
+
+/// <summary>Registers store data from the cloud: its repository and the command that applies it.</summary>
+public static class StoreDataRegistration
+{
+    /// <summary>Adds the repository and <see cref="ApplyStoreData"/>.</summary>
+    public static WebApplicationBuilder AddStoreData(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddSingleton<StoreDataRepository>();
+        builder.Services.AddSingleton<ICommandHandler<ApplyStoreData>, ApplyStoreDataHandler>();
+        return builder;
+    }
+}
