@@ -4,6 +4,7 @@ using System.Net;
 using System.Text;
 using Edge.Cloud.Mqtt;
 using Edge.Cloud.Outbox;
+using Edge.Gateway.Cloud;
 using Edge.Cloud.Transport;
 using LiteDB;
 
@@ -26,11 +27,11 @@ internal static class DrainHarness
         {
             byte[] payload = Encoding.UTF8.GetBytes("{\"seq\":1,\"type\":\"ItemsRemoved\",\"shelfId\":\"S-01\",\"sku\":\"4901005202078\",\"countBefore\":12,\"countAfter\":11,\"grams\":-81.2,\"confidence\":0.97}");
             using var db = new LiteDatabase(Path.Combine(dir, "outbox.db"));
-            using var outbox = new DurableOutbox(db, new OutboxOptions { CommitInterval = TimeSpan.Zero });
+            using var outbox = new DurableOutbox(db, new OutboxOptions { Classes = CloudClasses.Default, CommitInterval = TimeSpan.Zero });
             var fills = new List<Task<OutboxReceipt>>(count);
             for (int i = 0; i < count; i++)
             {
-                fills.Add(outbox.EnqueueAsync(new OutboxEntry("shelf", "ItemsRemoved", MessageClass.Stock, payload)));
+                fills.Add(outbox.EnqueueAsync(new OutboxEntry("shelf", "ItemsRemoved", CloudClasses.Stock, payload)));
                 if (i % 5000 == 4999)
                 {
                     outbox.CommitOnce();
@@ -73,7 +74,7 @@ internal static class DrainHarness
             double reference = count / pub.Elapsed.TotalSeconds;
 
             using var cts = new CancellationTokenSource();
-            var transport = new MqttTransport(new MqttOptions { Host = "127.0.0.1", Port = port }, "s", "g");
+            var transport = new MqttTransport(new MqttOptions { Host = "127.0.0.1", Port = port }, Edge.Gateway.Cloud.RetailTopics.For("s", "g"), "s-g");
             using var pump = new OutboxPump(outbox, transport, new PumpOptions { RatePerSecond = 0, MaxInFlight = 64 });
             Task writer = outbox.RunAsync(cts.Token);
             Task link = transport.RunAsync(cts.Token);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using Edge.Cloud.Outbox;
+using Edge.Gateway.Cloud;
 using LiteDB;
 
 namespace Edge.Bench;
@@ -38,7 +39,7 @@ internal static class OutboxHarness
         }
     }
 
-    private static OutboxEntry Entry(int i) => new("shelf", "ItemsRemoved", MessageClass.Stock, Payload, MessageId: "m" + i);
+    private static OutboxEntry Entry(int i) => new("shelf", "ItemsRemoved", CloudClasses.Stock, Payload, MessageId: "m" + i);
 
     private static async Task PerMessageAsync(int count)
     {
@@ -57,7 +58,7 @@ internal static class OutboxHarness
 
     private static async Task GroupedAsync(int count, int producers)
     {
-        using var env = new Env(new OutboxOptions { CommitInterval = TimeSpan.FromMilliseconds(100) });
+        using var env = new Env(new OutboxOptions { Classes = CloudClasses.Default, CommitInterval = TimeSpan.FromMilliseconds(100) });
         using var cts = new CancellationTokenSource();
         Task writer = env.Outbox.RunAsync(cts.Token);
         int next = -1;
@@ -78,7 +79,7 @@ internal static class OutboxHarness
 
     private static async Task BatchedAsync(int count, int batch)
     {
-        using var env = new Env(new OutboxOptions { CommitInterval = TimeSpan.FromMilliseconds(100) });
+        using var env = new Env(new OutboxOptions { Classes = CloudClasses.Default, CommitInterval = TimeSpan.FromMilliseconds(100) });
         using var cts = new CancellationTokenSource();
         Task writer = env.Outbox.RunAsync(cts.Token);
         var clock = Stopwatch.StartNew();
@@ -96,7 +97,7 @@ internal static class OutboxHarness
 
     private static async Task SteadyAsync(int ratePerSecond, int seconds)
     {
-        using var env = new Env(new OutboxOptions { CommitInterval = TimeSpan.FromMilliseconds(100) });
+        using var env = new Env(new OutboxOptions { Classes = CloudClasses.Default, CommitInterval = TimeSpan.FromMilliseconds(100) });
         using var cts = new CancellationTokenSource();
         Task writer = env.Outbox.RunAsync(cts.Token);
         var latencies = new List<double>();
@@ -132,7 +133,7 @@ internal static class OutboxHarness
         public Env(OutboxOptions? options = null)
         {
             _db = new LiteDatabase(Path.Combine(_dir, "outbox.db"));
-            Outbox = new DurableOutbox(_db, options ?? new OutboxOptions { CommitInterval = TimeSpan.Zero });
+            Outbox = new DurableOutbox(_db, options ?? new OutboxOptions { Classes = CloudClasses.Default, CommitInterval = TimeSpan.Zero });
         }
 
         public DurableOutbox Outbox { get; }

@@ -28,12 +28,19 @@ public sealed class IotHubTransport : LinkedTransport
     private readonly string _assignmentFile;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, TaskCompletionSource<(int Status, long? Version, byte[] Body)>> _pending = new();
+    private readonly string _dataKind;
     private int _rid;
     private string _host = "";
     private string _deviceId = "";
 
     /// <summary>Creates the transport; the DPS assignment (if DPS is used) is cached in <paramref name="assignmentFile"/>.</summary>
-    public IotHubTransport(IotHubOptions options, string assignmentFile, Backoff? backoff = null, TimeProvider? time = null, InboundLimits? limits = null)
+    /// <param name="options">Hub or DPS settings.</param>
+    /// <param name="assignmentFile">Cache of the DPS assignment.</param>
+    /// <param name="backoff">Reconnect delays.</param>
+    /// <param name="time">Clock.</param>
+    /// <param name="limits">Inbound size limits.</param>
+    /// <param name="dataKind">The <c>kind</c> application property of cloud-to-device messages that carry pushed data (<c>kind=command</c> carries commands).</param>
+    public IotHubTransport(IotHubOptions options, string assignmentFile, Backoff? backoff = null, TimeProvider? time = null, InboundLimits? limits = null, string dataKind = "data")
         : base(backoff, time, limits)
     {
         _options = options ?? throw new ArgumentNullException(nameof(options));
@@ -44,6 +51,7 @@ public sealed class IotHubTransport : LinkedTransport
 
         _assignmentFile = assignmentFile;
         _time = time ?? TimeProvider.System;
+        _dataKind = dataKind;
     }
 
     /// <summary>Device id in use (assigned by DPS or configured).</summary>
@@ -56,8 +64,8 @@ public sealed class IotHubTransport : LinkedTransport
     public int Provisionings { get; private set; }
 
     /// <summary>Creates the transport for the gateway, caching a DPS assignment beside the database.</summary>
-    public static IotHubTransport Create(IotHubOptions options, string dataDir, TimeProvider? time = null, InboundLimits? limits = null) =>
-        new(options, Path.Combine(dataDir, "dps-assignment.json"), time: time, limits: limits);
+    public static IotHubTransport Create(IotHubOptions options, string dataDir, TimeProvider? time = null, InboundLimits? limits = null, string dataKind = "data") =>
+        new(options, Path.Combine(dataDir, "dps-assignment.json"), time: time, limits: limits, dataKind: dataKind);
 
     /// <inheritdoc />
     public override Task SendAsync(OutboxMessage message, CancellationToken cancellationToken)
@@ -75,7 +83,7 @@ public sealed class IotHubTransport : LinkedTransport
         if (body.Length + topic.Length > MaxMessageBytes)
         {
             // The hub would drop the connection; this message can never be sent as it is.
-            throw new ArgumentException($"message {message.MessageId} is {body.Length + topic.Length} bytes; IoT Hub accepts {MaxMessageBytes}");
+            throw new PermanentlyRefusedException($"message {message.MessageId} is {body.Length + topic.Length} bytes; IoT Hub accepts {MaxMessageBytes}");
         }
 
         return Link.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(body).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build(), cancellationToken);
@@ -285,17 +293,17 @@ public sealed class IotHubTransport : LinkedTransport
         }
         else if (IotHubTopics.ParseCloudToDevice(topic, _deviceId) is { } bag)
         {
-            // kind=command|store-data and name=… travel as application properties; a command's reply goes up as
-            // telemetry of type CommandReply correlated by $.cid (C2D has no response channel).
+            // kind=command (or the data kind) and name=… travel as application properties; a command's reply goes up
+            // as telemetry of type CommandReply correlated by $.cid (C2D has no response channel).
             string? kind = bag.GetValueOrDefault("kind");
             string? name = bag.GetValueOrDefault("name");
             string? correlation = bag.GetValueOrDefault("$.cid") ?? bag.GetValueOrDefault("$.mid");
-            if (name is null || kind is not ("command" or "store-data"))
+            if (name is null || (kind != "command" && kind != _dataKind))
             {
                 return;
             }
 
-            InboundKind what = kind == "command" ? InboundKind.Command : InboundKind.StoreData;
+            InboundKind what = kind == "command" ? InboundKind.Command : InboundKind.Data;
             Func<CloudReply, CancellationToken, Task> reply = (r, ct) => ReplyAsTelemetryAsync(correlation, r, ct);
             if (await AdmitAsync(what, name, length, reply))
             {

@@ -131,6 +131,12 @@ public sealed class MqttLink : IAsyncDisposable
             }
         }
 
+        if (result.ReasonCode is MqttClientPublishReasonCode.TopicNameInvalid or MqttClientPublishReasonCode.PayloadFormatInvalid or MqttClientPublishReasonCode.NotAuthorized)
+        {
+            // MQTT 5: the broker will refuse this message every time it is sent.
+            throw new Transport.PermanentlyRefusedException($"broker refused the publish: {result.ReasonCode} {result.ReasonString}".TrimEnd());
+        }
+
         if (result.ReasonCode is not (MqttClientPublishReasonCode.Success or MqttClientPublishReasonCode.NoMatchingSubscribers))
         {
             throw new CloudUnavailableException($"broker refused the publish: {result.ReasonCode}");

@@ -30,7 +30,7 @@ public sealed class MqttOptions
     /// <summary><c>3.1.1</c> or <c>5</c>.</summary>
     public string ProtocolVersion { get; set; } = "3.1.1";
 
-    /// <summary>Client id; <c>{Store:Id}-{Gateway:Id}</c> when empty.</summary>
+    /// <summary>Client id; the gateway's default when empty.</summary>
     public string? ClientId { get; set; }
 
     /// <summary>MQTT keep-alive in seconds.</summary>

@@ -1,27 +1,31 @@
 namespace Edge.Cloud.Mqtt;
 
 /// <summary>
-/// The topic scheme on a plain broker (documented in the README). Up: <c>retail/{store}/{gateway}/events/{type}</c>,
-/// <c>…/status</c> (retained), <c>…/replies</c>, <c>…/config/reported</c>. Down: <c>…/commands/{name}</c>,
-/// <c>…/config/desired</c>, and store-wide <c>retail/{store}/{promotions|catalog|online-stock|reservations}</c>.
+/// A gateway's topics on a plain broker, under a prefix the gateway chooses. Up: <c>{prefix}/events/{type}</c>,
+/// <c>{prefix}/status</c> (retained), <c>{prefix}/replies</c>, <c>{prefix}/config/reported</c>. Down:
+/// <c>{prefix}/commands/{name}</c>, <c>{prefix}/config/desired</c>, and named data on topics of the gateway's choosing.
 /// </summary>
 public sealed class MqttTopics
 {
-    /// <summary>Store data kinds that arrive on store-wide topics.</summary>
-    public static readonly string[] StoreDataKinds = ["promotions", "catalog", "online-stock", "reservations"];
+    private readonly IReadOnlyDictionary<string, string> _dataTopics;
 
-    private readonly string _store;
-    private readonly string _gateway;
-
-    /// <summary>Creates the scheme for one gateway; ids must be valid single topic levels.</summary>
-    public MqttTopics(string storeId, string gatewayId)
+    /// <summary>Creates the scheme; every level of <paramref name="prefix"/> must be a valid single topic level.</summary>
+    /// <param name="prefix">Where the gateway's own topics live, e.g. <c>site/7/unit-2</c>.</param>
+    /// <param name="dataTopics">Named data the cloud pushes: name to the topic it arrives on.</param>
+    public MqttTopics(string prefix, IReadOnlyDictionary<string, string> dataTopics)
     {
-        _store = CheckLevel(storeId, nameof(storeId));
-        _gateway = CheckLevel(gatewayId, nameof(gatewayId));
-        Prefix = $"retail/{_store}/{_gateway}";
+        ArgumentNullException.ThrowIfNull(prefix);
+        ArgumentNullException.ThrowIfNull(dataTopics);
+        foreach (string level in prefix.Split('/'))
+        {
+            CheckLevel(level, nameof(prefix));
+        }
+
+        Prefix = prefix;
+        _dataTopics = dataTopics;
     }
 
-    /// <summary><c>retail/{store}/{gateway}</c>.</summary>
+    /// <summary>The gateway's own topics' prefix.</summary>
     public string Prefix { get; }
 
     /// <summary>Retained online/offline status.</summary>
@@ -37,7 +41,7 @@ public sealed class MqttTopics
     public string ConfigDesired => Prefix + "/config/desired";
 
     /// <summary>What the gateway subscribes to.</summary>
-    public IReadOnlyList<string> Subscriptions => [Prefix + "/commands/+", ConfigDesired, .. StoreDataKinds.Select(k => $"retail/{_store}/{k}")];
+    public IReadOnlyList<string> Subscriptions => [Prefix + "/commands/+", ConfigDesired, .. _dataTopics.Values];
 
     /// <summary>Topic of an uplink event.</summary>
     public string Event(string type) => $"{Prefix}/events/{CheckLevel(type, nameof(type))}";
@@ -57,11 +61,11 @@ public sealed class MqttTopics
             return (Transport.InboundKind.DesiredConfig, "config");
         }
 
-        foreach (string kind in StoreDataKinds)
+        foreach ((string name, string dataTopic) in _dataTopics)
         {
-            if (topic == $"retail/{_store}/{kind}")
+            if (topic == dataTopic)
             {
-                return (Transport.InboundKind.StoreData, kind);
+                return (Transport.InboundKind.Data, name);
             }
         }
 

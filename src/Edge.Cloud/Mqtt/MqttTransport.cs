@@ -20,8 +20,14 @@ public sealed class MqttTransport : LinkedTransport
     private readonly string _clientId;
     private readonly bool _v5;
 
-    /// <summary>Creates the transport; <see cref="RunAsync"/> connects.</summary>
-    public MqttTransport(MqttOptions options, string storeId, string gatewayId, Backoff? backoff = null, TimeProvider? time = null, InboundLimits? limits = null)
+    /// <summary>Creates the transport; <see cref="LinkedTransport.RunAsync"/> connects.</summary>
+    /// <param name="options">Broker settings.</param>
+    /// <param name="topics">The gateway's topics.</param>
+    /// <param name="clientId">Client id when <see cref="MqttOptions.ClientId"/> is not set.</param>
+    /// <param name="backoff">Reconnect delays.</param>
+    /// <param name="time">Clock.</param>
+    /// <param name="limits">Inbound size limits.</param>
+    public MqttTransport(MqttOptions options, MqttTopics topics, string clientId, Backoff? backoff = null, TimeProvider? time = null, InboundLimits? limits = null)
         : base(backoff, time, limits)
     {
         _options = options ?? throw new ArgumentNullException(nameof(options));
@@ -30,8 +36,8 @@ public sealed class MqttTransport : LinkedTransport
             throw new ArgumentException(problem, nameof(options));
         }
 
-        _topics = new MqttTopics(storeId, gatewayId);
-        _clientId = string.IsNullOrWhiteSpace(options.ClientId) ? $"{storeId}-{gatewayId}" : options.ClientId;
+        _topics = topics ?? throw new ArgumentNullException(nameof(topics));
+        _clientId = string.IsNullOrWhiteSpace(options.ClientId) ? clientId : options.ClientId;
         _v5 = options.ProtocolVersion == "5";
     }
 

@@ -9,6 +9,9 @@ public sealed partial class DurableOutbox
     private const string SourcePrefix = "$source:";
     private long _ackVersion;
 
+    // A class stored by an earlier configuration that no longer exists is sent last.
+    private int ClassOf(int stored) => stored >= 0 && stored < _options.Classes.Count ? stored : _options.Classes.Count - 1;
+
     // Rebuilds the in-memory index from the file; returns the outbox's epoch (a new one for a new file).
     private string Load(LiteDatabase db)
     {
@@ -28,7 +31,7 @@ public sealed partial class DurableOutbox
             }
             else
             {
-                var state = new StreamState(id, (MessageClass)d["cls"].AsInt32) { LastSeq = d["last"].AsInt64, Acked = d["acked"].AsInt64 };
+                var state = new StreamState(id, ClassOf(d["cls"].AsInt32)) { LastSeq = d["last"].AsInt64, Acked = d["acked"].AsInt64 };
                 _streamStates[state.Name] = state;
             }
         }
@@ -38,7 +41,7 @@ public sealed partial class DurableOutbox
         {
             long offset = d["_id"].AsInt64;
             string name = d["stream"].AsString;
-            var cls = (MessageClass)d["cls"].AsInt32;
+            int cls = ClassOf(d["cls"].AsInt32);
             if (!_streamStates.TryGetValue(name, out StreamState? s))
             {
                 s = new StreamState(name, cls);
@@ -71,7 +74,7 @@ public sealed partial class DurableOutbox
             var meta = new Meta(offset, s, seq, cls, d["body"].AsBinary.Length, d["ck"].IsNull ? null : d["ck"].AsString, d["ts"].AsInt64 + _options.TtlOf(cls).Ticks, source, position);
             _pending[offset] = meta;
             _pendingOffsets.Add(offset);
-            _ready[(int)cls].Add(offset);
+            _ready[cls].Add(offset);
             _bytes += meta.Size;
         }
 
@@ -87,6 +90,7 @@ public sealed partial class DurableOutbox
         var sourceSnapshot = new Dictionary<string, long?>(StringComparer.Ordinal);
         var accepted = new List<(Pending P, Meta M, BsonDocument Doc)>(batch.Count);
         List<long> deletes;
+        List<BsonDocument> deadLetters;
         long lowestPending;
         long ackVersion;
         List<BsonDocument> streamDocs;
@@ -98,14 +102,14 @@ public sealed partial class DurableOutbox
                 OutboxEntry e = p.Entry;
                 if (!_streamStates.TryGetValue(e.Stream, out StreamState? s))
                 {
-                    s = new StreamState(e.Stream, e.Class);
+                    s = new StreamState(e.Stream, e.Class.Priority);
                     _streamStates[e.Stream] = s;
                     created.Add(e.Stream);
                 }
-                else if (s.Class != e.Class)
+                else if (s.Class != e.Class.Priority)
                 {
                     // A stream is delivered in order; mixing classes would let priorities reorder it.
-                    p.Done.TrySetException(new ArgumentException($"Stream '{e.Stream}' carries {s.Class} messages, not {e.Class}."));
+                    p.Done.TrySetException(new ArgumentException($"Stream '{e.Stream}' carries {_options.Classes[s.Class].Name} messages, not {e.Class.Name}."));
                     continue;
                 }
 
@@ -138,7 +142,7 @@ public sealed partial class DurableOutbox
                     ["stream"] = e.Stream,
                     ["seq"] = seq,
                     ["type"] = e.Type,
-                    ["cls"] = (int)e.Class,
+                    ["cls"] = e.Class.Priority,
                     ["ts"] = ts,
                     ["ck"] = e.CoalesceKey is null ? BsonValue.Null : new BsonValue(e.CoalesceKey),
                     ["body"] = e.Payload,
@@ -149,11 +153,12 @@ public sealed partial class DurableOutbox
                     doc["pos"] = e.Position;
                 }
 
-                accepted.Add((p, new Meta(offset, s, seq, e.Class, e.Payload.Length, e.CoalesceKey, ts + _options.TtlOf(e.Class).Ticks, source, e.Position), doc));
+                accepted.Add((p, new Meta(offset, s, seq, e.Class.Priority, e.Payload.Length, e.CoalesceKey, ts + _options.TtlOf(e.Class.Priority).Ticks, source, e.Position), doc));
             }
 
             EnforceBudget(accepted.Sum(a => (long)a.M.Size), accepted.Select(a => a.M).ToList());
             deletes = [.. _toDelete];
+            deadLetters = [.. _deadLetters];
             lowestPending = Math.Min(_pendingOffsets.Count > 0 ? _pendingOffsets.Min : long.MaxValue, accepted.Count > 0 ? accepted[0].M.Offset : _lastOffset + 1);
             ackVersion = _ackVersion;
             streamDocs = [.. _streamStates.Values.Select(s => new BsonDocument { ["_id"] = s.Name, ["cls"] = (int)s.Class, ["last"] = s.LastSeq, ["acked"] = s.Acked })];
@@ -183,6 +188,17 @@ public sealed partial class DurableOutbox
 
                     // A parameter, not Query.LT: LiteDB compiles and caches every distinct query text for ever.
                     messages.DeleteMany("_id < @0", new BsonValue(lowestPending == long.MaxValue ? _lastOffset + 1 : lowestPending));
+                    if (deadLetters.Count > 0)
+                    {
+                        ILiteCollection<BsonDocument> dead = db.GetCollection(DeadLetterCollection);
+                        dead.InsertBulk(deadLetters);
+                        int over = dead.Count() - KeptDeadLetters;
+                        if (over > 0)
+                        {
+                            dead.DeleteMany("_id <= @0", dead.Find(Query.All("_id", Query.Ascending), limit: over).Last()["_id"]);
+                        }
+                    }
+
                     db.GetCollection(Streams).Upsert(streamDocs);
                     db.Commit();
                 }
@@ -243,6 +259,7 @@ public sealed partial class DurableOutbox
             _commits++;
             _lastError = null;
             _toDelete.RemoveRange(0, deletes.Count);
+            _deadLetters.RemoveRange(0, deadLetters.Count);
             _checkpointDirty = _ackVersion != ackVersion;
             foreach ((_, Meta m, _) in accepted)
             {
@@ -250,7 +267,7 @@ public sealed partial class DurableOutbox
                 {
                     m.Source?.Pending.Add((m.Position, m.Offset));
                     _pendingOffsets.Add(m.Offset);
-                    _ready[(int)m.Class].Add(m.Offset);
+                    _ready[m.Class].Add(m.Offset);
                     _bytes += m.Size;
                 }
             }
@@ -271,7 +288,7 @@ public sealed partial class DurableOutbox
     }
 
     // Called under the lock before a commit. New messages count towards the budget; victims are chosen among messages
-    // waiting to be sent (never in flight): first superseded state, then the oldest telemetry, alerts, stock.
+    // waiting to be sent (never in flight): first superseded state, then the oldest of each class in drop-rank order.
     private void EnforceBudget(long incomingBytes, List<Meta> incoming)
     {
         bool Over() => _bytes + incomingBytes > _options.MaxBytes || _pending.Count + incoming.Count > _options.MaxMessages;
@@ -304,9 +321,9 @@ public sealed partial class DurableOutbox
             }
         }
 
-        foreach (MessageClass victim in (MessageClass[])[MessageClass.Telemetry, MessageClass.Alert, MessageClass.Stock])
+        foreach (MessageClass victim in _options.Classes.OrderBy(c => c.DropRank))
         {
-            SortedSet<long> ready = _ready[(int)victim];
+            SortedSet<long> ready = _ready[victim.Priority];
             while (Over() && ready.Count > 0)
             {
                 long offset = ready.Min;
@@ -320,7 +337,7 @@ public sealed partial class DurableOutbox
     // can move past it.
     private void Drop(Meta meta)
     {
-        _dropped[(int)meta.Class]++;
+        _dropped[meta.Class]++;
         Remove(meta);
         _toDelete.Add(meta.Offset);
     }

@@ -13,7 +13,7 @@ namespace Edge.Cloud.Outbox;
 /// <remarks>
 /// Each outbox file has an <see cref="Epoch"/>, drawn when the file is created: a lost and recreated outbox numbers
 /// its streams from 1 again under a new epoch, which the envelope carries. A producer that forwards its own durable
-/// log (the shelf journal) tags each entry with a <see cref="OutboxEntry.Source"/> and position, and reads back, from
+/// durable log tags each entry with a <see cref="OutboxEntry.Source"/> and position, and reads back, from
 /// the outbox itself, how far it has forwarded (<see cref="SourcePosition"/>, committed with the messages) and how
 /// far every message it handed over is done (<see cref="AckedSourcePosition"/>).
 /// </remarks>
@@ -22,6 +22,7 @@ public sealed partial class DurableOutbox : IDisposable
     private const string Messages = "outbox";
     private static readonly TimeSpan ReadRetry = TimeSpan.FromSeconds(1);
     private const string Streams = "outbox_streams";
+    private const string DeadLetterCollection = "outbox_dead";
     private readonly ILiteDatabaseHost _db;
     private readonly OutboxOptions _options;
     private readonly TimeProvider _time;
@@ -31,8 +32,9 @@ public sealed partial class DurableOutbox : IDisposable
     private readonly Dictionary<string, SourceState> _sources = new(StringComparer.Ordinal);
     private readonly Dictionary<long, Meta> _pending = [];
     private readonly SortedSet<long> _pendingOffsets = [];
-    private readonly SortedSet<long>[] _ready = [[], [], []];
+    private readonly SortedSet<long>[] _ready;
     private readonly List<long> _toDelete = [];
+    private readonly List<BsonDocument> _deadLetters = [];
     private readonly SemaphoreSlim _readySignal = new(0);
     private long _lastOffset;
     private long _bytes;
@@ -45,7 +47,8 @@ public sealed partial class DurableOutbox : IDisposable
     private long _coalesced;
     private long _expired;
     private long _refused;
-    private readonly long[] _dropped = new long[3];
+    private readonly long[] _dropped;
+    private long _deadLettered;
     private string? _lastError;
 
     /// <summary>Opens the outbox over a database (its own file: the outbox syncs often and should not share a journal).</summary>
@@ -65,6 +68,8 @@ public sealed partial class DurableOutbox : IDisposable
         }
 
         _time = time ?? TimeProvider.System;
+        _ready = [.. _options.Classes.Select(_ => new SortedSet<long>())];
+        _dropped = new long[_options.Classes.Count];
         Epoch = _db.Run(Load);
     }
 
@@ -84,7 +89,7 @@ public sealed partial class DurableOutbox : IDisposable
             lock (_lock)
             {
                 return new OutboxStats(_pending.Count, _bytes, _inFlight, _commits, _enqueued, _acked, _coalesced,
-                    _dropped[(int)MessageClass.Alert], _dropped[(int)MessageClass.Stock], _dropped[(int)MessageClass.Telemetry], _expired, _refused);
+                    _options.Classes.ToDictionary(c => c.Name, c => _dropped[c.Priority], StringComparer.Ordinal), _expired, _refused, _deadLettered);
             }
         }
     }
@@ -151,9 +156,9 @@ public sealed partial class DurableOutbox : IDisposable
             throw new ArgumentException("Payload must be one well-formed UTF-8 JSON value.", nameof(entry));
         }
 
-        if (!Enum.IsDefined(entry.Class))
+        if (entry.Class is not { } cls || cls.Priority < 0 || cls.Priority >= _options.Classes.Count || _options.Classes[cls.Priority].Name != cls.Name)
         {
-            throw new ArgumentException($"Unknown message class {entry.Class}.", nameof(entry));
+            throw new ArgumentException($"Unknown message class {entry.Class?.Name}: the outbox has {string.Join(", ", _options.Classes.Select(c => c.Name))}.", nameof(entry));
         }
 
         var pending = new Pending(entry, new TaskCompletionSource<OutboxReceipt>(TaskCreationOptions.RunContinuationsAsynchronously));
@@ -210,7 +215,7 @@ public sealed partial class DurableOutbox : IDisposable
         bool checkpoint;
         lock (_lock)
         {
-            checkpoint = _checkpointDirty || _toDelete.Count > 0;
+            checkpoint = _checkpointDirty || _toDelete.Count > 0 || _deadLetters.Count > 0;
         }
 
         if (batch.Count == 0 && !checkpoint)
@@ -291,7 +296,7 @@ public sealed partial class DurableOutbox : IDisposable
                 lock (_lock)
                 {
                     _inFlight--;
-                    _ready[(int)meta.Class].Add(meta.Offset);
+                    _ready[meta.Class].Add(meta.Offset);
                 }
 
                 return TakeResult.Failed;
@@ -308,7 +313,7 @@ public sealed partial class DurableOutbox : IDisposable
                 continue;
             }
 
-            message = new OutboxMessage(meta.Offset, doc["mid"].AsString, meta.Stream.Name, meta.Seq, doc["type"].AsString, meta.Class,
+            message = new OutboxMessage(meta.Offset, doc["mid"].AsString, meta.Stream.Name, meta.Seq, doc["type"].AsString, _options.Classes[meta.Class],
                 new DateTimeOffset(doc["ts"].AsInt64, TimeSpan.Zero), doc["body"].AsBinary, Epoch);
             return TakeResult.Taken;
         }
@@ -329,6 +334,52 @@ public sealed partial class DurableOutbox : IDisposable
         }
     }
 
+    /// <summary>Raised when a message was set aside for good (see <see cref="DeadLetter"/>), with the reason.</summary>
+    public event Action<OutboxMessage, string>? DeadLettered;
+
+    /// <summary>Dead letters kept in the outbox file, at most; older ones are deleted.</summary>
+    public const int KeptDeadLetters = 1000;
+
+    /// <summary>
+    /// The cloud refused this message for good: it leaves the queue (the checkpoint moves past it, so the next one is
+    /// sent), a copy with the reason is kept in the outbox file with the next commit, and it is counted.
+    /// </summary>
+    public void DeadLetter(OutboxMessage message, string reason)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        lock (_lock)
+        {
+            if (!_pending.TryGetValue(message.Offset, out Meta? meta))
+            {
+                return;
+            }
+
+            _inFlight--;
+            _deadLettered++;
+            Remove(meta);
+            _deadLetters.Add(new BsonDocument
+            {
+                ["mid"] = message.MessageId,
+                ["stream"] = message.Stream,
+                ["seq"] = message.Seq,
+                ["type"] = message.Type,
+                ["cls"] = message.Class.Name,
+                ["ts"] = message.Timestamp.UtcTicks,
+                ["reason"] = reason,
+                ["at"] = _time.GetUtcNow().UtcTicks,
+                ["body"] = message.Payload,
+            });
+        }
+
+        DeadLettered?.Invoke(message, reason);
+    }
+
+    /// <summary>The dead letters kept in the outbox file, newest first (what, why and when; not the bodies).</summary>
+    public IReadOnlyList<(string MessageId, string Stream, long Seq, string Reason, DateTimeOffset At)> DeadLetters() =>
+        _db.Run(db => db.GetCollection(DeadLetterCollection).Find(Query.All("_id", Query.Descending), limit: KeptDeadLetters)
+            .Select(d => (d["mid"].AsString, d["stream"].AsString, d["seq"].AsInt64, d["reason"].AsString, new DateTimeOffset(d["at"].AsInt64, TimeSpan.Zero)))
+            .ToList());
+
     /// <summary>Sending failed: the message goes back to the head of its class, keeping stream order.</summary>
     public void Release(OutboxMessage message)
     {
@@ -338,7 +389,7 @@ public sealed partial class DurableOutbox : IDisposable
             if (_pending.TryGetValue(message.Offset, out Meta? meta))
             {
                 _inFlight--;
-                _ready[(int)meta.Class].Add(meta.Offset);
+                _ready[meta.Class].Add(meta.Offset);
             }
         }
 
@@ -362,11 +413,12 @@ public sealed partial class DurableOutbox : IDisposable
         }
     }
 
-    private sealed class StreamState(string name, MessageClass cls)
+    private sealed class StreamState(string name, int cls)
     {
         public string Name { get; } = name;
 
-        public MessageClass Class { get; } = cls;
+        /// <summary>Priority of the stream's class.</summary>
+        public int Class { get; } = cls;
 
         public long LastSeq { get; set; }
 
@@ -393,7 +445,8 @@ public sealed partial class DurableOutbox : IDisposable
         Failed,
     }
 
-    private sealed record Meta(long Offset, StreamState Stream, long Seq, MessageClass Class, int Size, string? CoalesceKey, long ExpiresAt, SourceState? Source = null, long Position = 0);
+    // Class is the priority of the message's class (its index in the options' classes).
+    private sealed record Meta(long Offset, StreamState Stream, long Seq, int Class, int Size, string? CoalesceKey, long ExpiresAt, SourceState? Source = null, long Position = 0);
 
     internal sealed record Pending(OutboxEntry Entry, TaskCompletionSource<OutboxReceipt> Done);
 }

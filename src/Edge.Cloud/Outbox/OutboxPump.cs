@@ -108,6 +108,12 @@ public sealed class OutboxPump : IDisposable
             _outbox.Ack(message);
             Interlocked.Increment(ref _sent);
         }
+        catch (PermanentlyRefusedException ex)
+        {
+            // Sending it again cannot help, and at the head of its stream it would block everything behind it.
+            _outbox.DeadLetter(message, ex.Message);
+            LastError = ex.Message;
+        }
         catch (Exception ex)
         {
             // Whatever went wrong, the message must not stay "in flight" forever: put it back for the next attempt.

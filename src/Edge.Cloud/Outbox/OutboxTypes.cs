@@ -1,17 +1,15 @@
 namespace Edge.Cloud.Outbox;
 
-/// <summary>Delivery class: lower values are sent first and dropped last but one (see <see cref="OutboxOptions"/>).</summary>
-public enum MessageClass
-{
-    /// <summary>Alerts (sensor faults, beacon health): sent first.</summary>
-    Alert = 0,
-
-    /// <summary>Stock events: never coalesced, the last to be dropped.</summary>
-    Stock = 1,
-
-    /// <summary>Telemetry and superseded state: dropped first.</summary>
-    Telemetry = 2,
-}
+/// <summary>
+/// A delivery class, defined by the producer (the outbox knows nothing of what its messages mean): classes with a lower
+/// <paramref name="Priority"/> are sent first; over budget, classes with a lower <paramref name="DropRank"/> are dropped
+/// first; a message older than <paramref name="Ttl"/> is dropped instead of sent.
+/// </summary>
+/// <param name="Name">Name, for counters and logs.</param>
+/// <param name="Priority">Sending order, from 0 (first); also what is stored with each message.</param>
+/// <param name="DropRank">Dropping order over budget, from 0 (first dropped).</param>
+/// <param name="Ttl">Time to live.</param>
+public sealed record MessageClass(string Name, int Priority, int DropRank, TimeSpan Ttl);
 
 /// <summary>What a producer hands the outbox.</summary>
 /// <param name="Stream">Stream name; every message of a stream has the same class and is delivered in order.</param>
@@ -41,8 +39,16 @@ public sealed record OutboxMessage(long Offset, string MessageId, string Stream,
 public readonly record struct OutboxReceipt(long Offset, string MessageId, long Seq);
 
 /// <summary>Counters, for health, logs and benchmarks.</summary>
-/// <remarks><c>Refused</c> counts messages whose commit failed (a full disk): their producers were told, and a producer that cannot retry loses them.</remarks>
-public sealed record OutboxStats(long Pending, long PendingBytes, long InFlight, long Commits, long Enqueued, long Acked, long Coalesced, long DroppedAlert, long DroppedStock, long DroppedTelemetry, long Expired, long Refused = 0);
+/// <remarks>
+/// <c>Dropped</c> counts messages dropped over budget, by class name. <c>Refused</c> counts messages whose commit failed
+/// (a full disk): their producers were told, and a producer that cannot retry loses them. <c>DeadLettered</c> counts
+/// messages the cloud refused for good, kept aside in the outbox file.
+/// </remarks>
+public sealed record OutboxStats(long Pending, long PendingBytes, long InFlight, long Commits, long Enqueued, long Acked, long Coalesced, IReadOnlyDictionary<string, long> Dropped, long Expired, long Refused, long DeadLettered)
+{
+    /// <summary>Messages of a class dropped over budget (0 for an unknown class).</summary>
+    public long DroppedOf(string className) => Dropped.GetValueOrDefault(className);
+}
 
 /// <summary>Outbox settings (<c>Outbox:*</c>).</summary>
 public sealed class OutboxOptions
@@ -53,7 +59,7 @@ public sealed class OutboxOptions
     /// <summary>Most messages in one commit.</summary>
     public int MaxBatch { get; set; } = 5000;
 
-    /// <summary>Disk budget for pending payload bytes. Over it: coalesce, then drop telemetry, then alerts, then stock (oldest first).</summary>
+    /// <summary>Disk budget for pending payload bytes. Over it: coalesce, then drop the oldest of each class in drop-rank order.</summary>
     public long MaxBytes { get; set; } = 64L * 1024 * 1024;
 
     /// <summary>
@@ -66,24 +72,13 @@ public sealed class OutboxOptions
     /// <summary>Largest single payload accepted.</summary>
     public int MaxMessageBytes { get; set; } = 200 * 1024;
 
-    /// <summary>Time to live of alerts: an alert older than this is no longer actionable.</summary>
-    public TimeSpan AlertTtl { get; set; } = TimeSpan.FromDays(1);
-
-    /// <summary>Time to live of stock events.</summary>
-    public TimeSpan StockTtl { get; set; } = TimeSpan.FromDays(14);
-
-    /// <summary>Time to live of telemetry.</summary>
-    public TimeSpan TelemetryTtl { get; set; } = TimeSpan.FromHours(6);
+    /// <summary>The delivery classes, by priority: <c>Classes[i].Priority == i</c>. One class by default.</summary>
+    public IReadOnlyList<MessageClass> Classes { get; set; } = [new MessageClass("default", 0, 0, TimeSpan.FromDays(14))];
 
     /// <summary>How often acknowledged positions are written when nothing else is being committed.</summary>
     public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(1);
 
-    internal TimeSpan TtlOf(MessageClass c) => c switch
-    {
-        MessageClass.Alert => AlertTtl,
-        MessageClass.Stock => StockTtl,
-        _ => TelemetryTtl,
-    };
+    internal TimeSpan TtlOf(int priority) => Classes[priority].Ttl;
 
     /// <summary>Names the first invalid setting, or null.</summary>
     public string? Problem()
@@ -108,7 +103,12 @@ public sealed class OutboxOptions
             return "Outbox:MaxBytes must be >= Outbox:MaxMessageBytes >= 1";
         }
 
-        if (AlertTtl <= TimeSpan.Zero || StockTtl <= TimeSpan.Zero || TelemetryTtl <= TimeSpan.Zero)
+        if (Classes.Count == 0 || Classes.Select((c, i) => c.Priority == i).Any(ok => !ok) || Classes.Select(c => c.DropRank).Distinct().Count() != Classes.Count)
+        {
+            return "Outbox classes must have priorities 0, 1, … in order and distinct drop ranks";
+        }
+
+        if (Classes.Any(c => c.Ttl <= TimeSpan.Zero))
         {
             return "Outbox TTLs must be positive";
         }

@@ -9,8 +9,8 @@ public enum InboundKind
     /// <summary>Desired configuration (a JSON object with <c>$version</c>).</summary>
     DesiredConfig,
 
-    /// <summary>Store data: promotions, catalog, online stock or reservations (a JSON object with <c>version</c>).</summary>
-    StoreData,
+    /// <summary>Named data the cloud pushes to the gateway (JSON; what it means is the gateway's).</summary>
+    Data,
 }
 
 /// <summary>The answer to a command.</summary>
@@ -20,7 +20,7 @@ public sealed record CloudReply(int Status, byte[] Body);
 
 /// <summary>One message from the cloud, independent of the transport it came over.</summary>
 /// <param name="Kind">What it is.</param>
-/// <param name="Name">Command name, or store-data kind (<c>promotions</c>, <c>catalog</c>, <c>online-stock</c>, <c>reservations</c>).</param>
+/// <param name="Name">Command name, or the name of the data.</param>
 /// <param name="Payload">UTF-8 JSON (not yet validated).</param>
 /// <param name="CorrelationId">The request's id, echoed in the reply.</param>
 /// <param name="Reply">Sends the reply over the transport the request came on.</param>

@@ -40,3 +40,9 @@ public interface ICloudTransport
     /// <summary>Runs the connection until cancelled.</summary>
     Task RunAsync(CancellationToken cancellationToken);
 }
+
+/// <summary>
+/// The cloud will never accept this message as it is (too large for it, a payload or topic it rejects): sending it
+/// again cannot help, so the outbox sets it aside instead of retrying it at the head of its stream for ever.
+/// </summary>
+public sealed class PermanentlyRefusedException(string message) : Exception(message);

@@ -12,7 +12,7 @@ public sealed class InboundLimits
     /// <summary>Largest desired-configuration payload (bytes).</summary>
     public int MaxDesiredBytes { get; set; } = 64 * 1024;
 
-    /// <summary>Largest store-data payload (bytes): a whole catalog snapshot of a large store.</summary>
+    /// <summary>Largest pushed-data payload (bytes): large, for whole snapshots.</summary>
     public int MaxStoreDataBytes { get; set; } = 16 * 1024 * 1024;
 
     /// <summary>The largest of the three.</summary>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Edge.Cloud.Outbox;
+using Edge.Gateway.Cloud;
 
 namespace Edge.Gateway.Beacons;
 
@@ -13,6 +14,6 @@ public static class BeaconCloudMessages
     {
         ArgumentNullException.ThrowIfNull(e);
         bool alert = e.Type is BeaconEventType.BeaconMissing or BeaconEventType.BeaconRecovered or BeaconEventType.BeaconBatteryLow or BeaconEventType.BeaconMoved;
-        return new OutboxEntry(alert ? "beacon-alerts" : "presence", e.Type.ToString(), alert ? MessageClass.Alert : MessageClass.Telemetry, JsonSerializer.SerializeToUtf8Bytes(e, Json), Timestamp: e.Timestamp);
+        return new OutboxEntry(alert ? "beacon-alerts" : "presence", e.Type.ToString(), alert ? CloudClasses.Alert : CloudClasses.Telemetry, JsonSerializer.SerializeToUtf8Bytes(e, Json), Timestamp: e.Timestamp);
     }
 }

@@ -80,7 +80,7 @@ public sealed class CloudCommandRouter
 
                 break;
 
-            case InboundKind.StoreData:
+            case InboundKind.Data:
                 CommandResult stored = await _commands.SendAsync(new ApplyStoreData(message.Name, message.Payload), CommandSource.Cloud);
                 if (stored.Outcome == CommandOutcome.Invalid)
                 {

@@ -20,6 +20,9 @@ internal static partial class CloudLog
     [LoggerMessage(2004, LogLevel.Information, "Reported configuration not published now ({Reason}); it is published on the next connect")]
     public static partial void ReportFailed(ILogger logger, string reason);
 
+    [LoggerMessage(2006, LogLevel.Error, "The cloud refused message {MessageId} ({Stream} #{Seq}) for good: {Reason}. It is kept aside in the outbox file; the next one is sent.")]
+    public static partial void DeadLettered(ILogger logger, string messageId, string stream, long seq, string reason);
+
     [LoggerMessage(2005, LogLevel.Error, "Handling the inbound message {What} failed; the next one is handled as usual")]
     public static partial void InboundFailed(ILogger logger, string what, Exception exception);
 }

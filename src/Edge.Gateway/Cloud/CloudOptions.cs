@@ -30,7 +30,7 @@ public sealed class CloudOptions
     public Edge.Cloud.IotHub.IotHubOptions IotHub { get; set; } = new();
 
     /// <summary>Durable outbox settings.</summary>
-    public OutboxOptions Outbox { get; set; } = new();
+    public OutboxSettings Outbox { get; set; } = new();
 
     /// <summary>Pacing of delivery.</summary>
     public PumpOptions Pump { get; set; } = new();
@@ -56,7 +56,7 @@ public sealed class CloudOptions
             yield return h;
         }
 
-        if (Outbox.Problem() is { } o)
+        if (Outbox.ToOptions().Problem() is { } o)
         {
             yield return "Cloud:" + o;
         }

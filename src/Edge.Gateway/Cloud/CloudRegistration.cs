@@ -37,16 +37,17 @@ public static class CloudRegistration
             return builder;
         }
 
-        services.AddSingleton(sp => new DurableOutbox(sp.GetRequiredKeyedService<GatewayDatabase>(OutboxFile), Cloud(sp).Outbox, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new DurableOutbox(sp.GetRequiredKeyedService<GatewayDatabase>(OutboxFile), Cloud(sp).Outbox.ToOptions(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ICloudTransport>(sp =>
         {
             CloudOptions cloud = Cloud(sp);
             GatewayOptions gateway = sp.GetRequiredService<IOptions<GatewayOptions>>().Value;
+            string store = sp.GetRequiredService<IOptions<StoreOptions>>().Value.Id;
             TimeProvider time = sp.GetRequiredService<TimeProvider>();
             LinkedTransport transport = cloud.Mode switch
             {
-                CloudMode.Mqtt => new MqttTransport(cloud.Mqtt, sp.GetRequiredService<IOptions<StoreOptions>>().Value.Id, gateway.Id, time: time, limits: cloud.Inbound),
-                _ => Edge.Cloud.IotHub.IotHubTransport.Create(cloud.IotHub, gateway.DataDir, time, cloud.Inbound),
+                CloudMode.Mqtt => new MqttTransport(cloud.Mqtt, RetailTopics.For(store, gateway.Id), RetailTopics.ClientId(store, gateway.Id), time: time, limits: cloud.Inbound),
+                _ => Edge.Cloud.IotHub.IotHubTransport.Create(cloud.IotHub, gateway.DataDir, time, cloud.Inbound, StoreData.StoreDataKinds.IotHubKind),
             };
             ILogger logger = sp.GetRequiredService<ILogger<CloudCommandRouter>>();
             transport.InboundFailed += (what, ex) => CloudLog.InboundFailed(logger, what, ex);

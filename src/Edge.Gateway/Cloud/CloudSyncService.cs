@@ -26,6 +26,22 @@ public sealed class CloudSyncService(IOptions<CloudOptions> options, DurableOutb
             }
         };
         transport.Inbound += router.HandleAsync;
+        outbox.DeadLettered += (message, reason) =>
+        {
+            CloudLog.DeadLettered(logger, message.MessageId, message.Stream, message.Seq, reason);
+            // An alert about an alert that was refused would only be refused again.
+            if (message.Type != GatewayAlerts.DeadLetteredType)
+            {
+                try
+                {
+                    _ = outbox.EnqueueAsync(GatewayAlerts.DeadLettered(message, reason)).ContinueWith(t => _ = t.Exception, TaskScheduler.Default);
+                }
+                catch (InvalidOperationException)
+                {
+                    // The outbox is shut down: the gateway is stopping, and the dead letter itself is kept.
+                }
+            }
+        };
         await settings.RestoreAsync();
         Task writer = outbox.RunAsync(stoppingToken);
         Task[] others = [transport.RunAsync(stoppingToken), pump.RunAsync(stoppingToken), bridge.RunAsync(stoppingToken), beacons.RunAsync(stoppingToken)];
@@ -58,11 +74,12 @@ internal sealed class CloudHealthCheck(IOptions<CloudOptions> options, DurableOu
                     inFlight = s.InFlight,
                     acked = s.Acked,
                     coalesced = s.Coalesced,
-                    droppedAlert = s.DroppedAlert,
-                    droppedStock = s.DroppedStock,
-                    droppedTelemetry = s.DroppedTelemetry,
+                    droppedAlert = s.DroppedOf(CloudClasses.Alert.Name),
+                    droppedStock = s.DroppedOf(CloudClasses.Stock.Name),
+                    droppedTelemetry = s.DroppedOf(CloudClasses.Telemetry.Name),
                     expired = s.Expired,
                     refused = s.Refused,
+                    deadLettered = s.DeadLettered,
                     error = outbox.LastError,
                 },
                 inbound = new { handled = inbound.Handled, oversized = inbound.Oversized, failed = inbound.Failed, rejected = router.Rejected, lastError = inbound.LastError },

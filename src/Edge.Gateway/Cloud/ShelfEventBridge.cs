@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Edge.Cloud.Outbox;
 using Edge.Gateway.Events;
 using Edge.Gateway.Hosting;
@@ -18,7 +17,6 @@ namespace Edge.Gateway.Cloud;
 /// </summary>
 public sealed class ShelfEventBridge : IDisposable
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private static readonly TimeSpan CheckpointEvery = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan LastRetry = TimeSpan.FromSeconds(10);
@@ -202,11 +200,7 @@ public sealed class ShelfEventBridge : IDisposable
         }
     }
 
-    private Task<OutboxReceipt> EnqueueLossAlertAsync(OutboxLoss loss) => _outbox.EnqueueAsync(new OutboxEntry(
-        "gateway-alerts",
-        "OutboxLost",
-        MessageClass.Alert,
-        JsonSerializer.SerializeToUtf8Bytes(loss, Json)));
+    private Task<OutboxReceipt> EnqueueLossAlertAsync(OutboxLoss loss) => _outbox.EnqueueAsync(GatewayAlerts.OutboxLost(loss));
 
     private static bool IsStorage(Exception ex) => ex is LiteDB.LiteException or IOException or UnauthorizedAccessException or ObjectDisposedException;
 }

@@ -116,10 +116,12 @@ public static partial class GatewayHost
         return exit;
     }
 
-    // The shared services, once: every area may use them without caring who registered what first.
-    private static void AddGatewayServices(this WebApplicationBuilder builder, GatewayConfiguration settings, GatewayDatabase database, GatewayDatabase? outbox)
+    /// <summary>
+    /// The shared services, once: the clock, the host's own options, the databases, the event bus, the command
+    /// dispatcher and health. Every area may use them without caring who registered what first.
+    /// </summary>
+    internal static IServiceCollection AddSharedServices(this IServiceCollection services, GatewayDatabase database, GatewayDatabase? outbox)
     {
-        IServiceCollection services = builder.Services;
         services.TryAddSingleton(TimeProvider.System);
         GatewayConfiguration.AddHostOptions(services);
         services.AddSingleton(database);
@@ -131,6 +133,12 @@ public static partial class GatewayHost
         services.AddSingleton<EventBus>();
         services.AddSingleton<CommandDispatcher>();
         services.AddHealthChecks();
+        return services;
+    }
+
+    private static void AddGatewayServices(this WebApplicationBuilder builder, GatewayConfiguration settings, GatewayDatabase database, GatewayDatabase? outbox)
+    {
+        builder.Services.AddSharedServices(database, outbox);
         builder.WebHost.UseUrls(settings.Gateway.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         builder.WebHost.ConfigureKestrel(k =>
         {

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using System.Text.Json;
 using Edge.Cloud.Outbox;
+using Edge.Gateway.Cloud;
 
 namespace Edge.Gateway.Shelves;
 
@@ -27,7 +28,7 @@ public static class ShelfCloudMessages
         return new OutboxEntry(
             alert ? "alerts" : "shelf",
             e.Type.ToString(),
-            alert ? MessageClass.Alert : MessageClass.Stock,
+            alert ? CloudClasses.Alert : CloudClasses.Stock,
             JsonSerializer.SerializeToUtf8Bytes(payload, Json),
             Timestamp: e.Timestamp,
             MessageId: entry.Epoch is null ? $"{gatewayId}:shelf:{e.Seq}" : $"{gatewayId}:shelf:{entry.Epoch}:{e.Seq}",
@@ -42,7 +43,7 @@ public static class ShelfCloudMessages
         return new OutboxEntry(
             "stock-levels",
             "StockLevel",
-            MessageClass.Telemetry,
+            CloudClasses.Telemetry,
             JsonSerializer.SerializeToUtf8Bytes(new { shelfId = p.Slot.ShelfId, sku = p.Slot.Sku, count = p.HasCount ? p.Count : (int?)null, status = p.Status.ToString().ToLowerInvariant() }, Json),
             CoalesceKey: "level:" + p.Slot.ShelfId);
     }

@@ -28,7 +28,7 @@ public sealed class IotHubInboundTests : IAsyncDisposable
     private IotHubTransport Start(int port)
     {
         var options = new IotHubOptions { HostName = IotHubFake.Host, DeviceId = DeviceId, DeviceKey = DeviceKey, Port = port, CaFile = _cert.CaFile };
-        var transport = new IotHubTransport(options, Path.Combine(_dir, "dps-assignment.json"), new Backoff(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1)));
+        var transport = new IotHubTransport(options, Path.Combine(_dir, "dps-assignment.json"), new Backoff(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1)), dataKind: "store-data");
         _running.Add(transport.RunAsync(_stop.Token));
         return transport;
     }
@@ -68,7 +68,7 @@ public sealed class IotHubInboundTests : IAsyncDisposable
         (int status, _) = await hub.InvokeMethodAsync("resync", "{}", Deadline);
         await hub.SendCloudToDeviceAsync(DeviceId, [new("$.mid", "c2d-1"), new("kind", "store-data"), new("name", "promotions")], "{\"version\":2,\"items\":[]}");
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (!Handled(handled).Contains((InboundKind.StoreData, "promotions")))
+        while (!Handled(handled).Contains((InboundKind.Data, "promotions")))
         {
             Assert.True(clock.Elapsed < Deadline, "the C2D message was not handled");
             await Task.Delay(TimeSpan.FromMilliseconds(20));

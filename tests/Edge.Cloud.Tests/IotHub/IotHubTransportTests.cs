@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Edge.Cloud.IotHub;
 using Edge.Cloud.Mqtt;
 using Edge.Cloud.Outbox;
+using Edge.Cloud.Tests.Outbox;
 using Edge.Cloud.Transport;
 using LiteDB;
 using Microsoft.Extensions.Time.Testing;
@@ -40,7 +41,7 @@ public sealed class IotHubTransportTests : IAsyncDisposable
 
     private IotHubTransport Start(IotHubOptions options, TimeProvider? time = null, Func<CloudInbound, Task>? handler = null)
     {
-        var transport = new IotHubTransport(options, Path.Combine(_dir, "dps-assignment.json"), new Backoff(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1)), time);
+        var transport = new IotHubTransport(options, Path.Combine(_dir, "dps-assignment.json"), new Backoff(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1)), time, dataKind: "store-data");
         transport.Inbound += handler ?? (m =>
         {
             lock (_inbound)
@@ -80,13 +81,13 @@ public sealed class IotHubTransportTests : IAsyncDisposable
         await using IotHubFake hub = await IotHubFake.StartAsync(_cert, new() { [DeviceId] = DeviceKey });
         await using IotHubTransport transport = Start(Options(hub.Port));
         using var db = new LiteDatabase(Path.Combine(_dir, "outbox.db"));
-        using var outbox = new DurableOutbox(db, new OutboxOptions { CommitInterval = TimeSpan.Zero });
+        using var outbox = new DurableOutbox(db, new OutboxOptions { Classes = TestClasses.All, CommitInterval = TimeSpan.Zero });
         using var pump = new OutboxPump(outbox, transport, new PumpOptions { RatePerSecond = 0 });
         _running.Add(outbox.RunAsync(_stop.Token));
         _running.Add(pump.RunAsync(_stop.Token));
 
         OutboxReceipt[] receipts = await Task.WhenAll(Enumerable.Range(0, 25).Select(i =>
-            outbox.EnqueueAsync(new OutboxEntry("shelf", "ItemsRemoved", MessageClass.Stock, Encoding.UTF8.GetBytes($"{{\"n\":{i}}}")))));
+            outbox.EnqueueAsync(new OutboxEntry("shelf", "ItemsRemoved", TestClasses.Stock, Encoding.UTF8.GetBytes($"{{\"n\":{i}}}")))));
         await WaitUntil(() => outbox.AckedSeq("shelf") == 25, "25 PUBACKs from the hub");
 
         List<(string DeviceId, Dictionary<string, string?> Properties, string Body)> got = [.. hub.Telemetry];
@@ -174,7 +175,7 @@ public sealed class IotHubTransportTests : IAsyncDisposable
         await WaitUntil(() => hub.Telemetry.Any(t => t.Properties.GetValueOrDefault("type") == "CommandReply"), "the command reply");
 
         List<CloudInbound> got = Inbound();
-        Assert.Equal([(InboundKind.DesiredConfig, "twin"), (InboundKind.StoreData, "promotions"), (InboundKind.Command, "resync")], got.Select(m => (m.Kind, m.Name)));
+        Assert.Equal([(InboundKind.DesiredConfig, "twin"), (InboundKind.Data, "promotions"), (InboundKind.Command, "resync")], got.Select(m => (m.Kind, m.Name)));
         (_, Dictionary<string, string?> props, string body) = hub.Telemetry.Single(t => t.Properties.GetValueOrDefault("type") == "CommandReply");
         Assert.Equal("c2d-2", props["$.cid"]);
         Assert.Equal("200", props["status"]);

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Edge.Cloud.Mqtt;
 using Edge.Cloud.Outbox;
 using Edge.Cloud.Tests.Brokers;
+using Edge.Cloud.Tests.Outbox;
 using Edge.Cloud.Transport;
 using LiteDB;
 using Microsoft.Extensions.Time.Testing;
@@ -37,7 +38,7 @@ public sealed class FaultyPeerTests : IAsyncDisposable
     private MqttTransport Start(int port, TimeProvider? time = null, InboundLimits? limits = null, string clientId = "")
     {
         var options = new MqttOptions { Host = "127.0.0.1", Port = port, ClientId = clientId.Length > 0 ? clientId : null };
-        var transport = new MqttTransport(options, "s1", "g1", new Backoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(4), () => 0), time, limits);
+        var transport = new MqttTransport(options, TestTopics.Scheme, "s1-g1", new Backoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(4), () => 0), time, limits);
         _running.Add(transport.RunAsync(_stop.Token));
         return transport;
     }
@@ -83,7 +84,7 @@ public sealed class FaultyPeerTests : IAsyncDisposable
         });
         await using MqttTransport transport = Start(broker.Port, time);
         await transport.WaitConnectedAsync(CancellationToken.None).WaitAsync(Deadline);
-        var message = new OutboxMessage(1, "m-1", "shelf", 1, "ItemsRemoved", MessageClass.Stock, DateTimeOffset.UnixEpoch, "{}"u8.ToArray(), "e1");
+        var message = new OutboxMessage(1, "m-1", "shelf", 1, "ItemsRemoved", TestClasses.Stock, DateTimeOffset.UnixEpoch, "{}"u8.ToArray(), "e1");
 
         Task publish = transport.SendAsync(message, CancellationToken.None);
         await Task.Delay(TimeSpan.FromMilliseconds(300));
@@ -159,7 +160,7 @@ public sealed class FaultyPeerTests : IAsyncDisposable
         var first = new CancellationTokenSource();
         var never = new TaskCompletionSource();
         string? delivered = null;
-        var transportA = new MqttTransport(new MqttOptions { Host = "127.0.0.1", Port = mosquitto.Port, ClientId = "gw-persistent" }, "s1", "g1");
+        var transportA = new MqttTransport(new MqttOptions { Host = "127.0.0.1", Port = mosquitto.Port, ClientId = "gw-persistent" }, TestTopics.Scheme, "s1-g1");
         transportA.Inbound += m =>
         {
             delivered = Encoding.UTF8.GetString(m.Payload);
@@ -175,7 +176,7 @@ public sealed class FaultyPeerTests : IAsyncDisposable
         await transportA.DisposeAsync();
 
         var again = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var transportB = new MqttTransport(new MqttOptions { Host = "127.0.0.1", Port = mosquitto.Port, ClientId = "gw-persistent" }, "s1", "g1");
+        await using var transportB = new MqttTransport(new MqttOptions { Host = "127.0.0.1", Port = mosquitto.Port, ClientId = "gw-persistent" }, TestTopics.Scheme, "s1-g1");
         transportB.Inbound += m =>
         {
             again.TrySetResult(Encoding.UTF8.GetString(m.Payload));

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Edge.Cloud.Mqtt;
 using Edge.Cloud.Outbox;
 using Edge.Cloud.Tests.Brokers;
+using Edge.Cloud.Tests.Outbox;
 using Edge.Cloud.Transport;
 using LiteDB;
 using Microsoft.Extensions.Time.Testing;
@@ -22,7 +23,7 @@ public sealed class MqttTransportTests : IAsyncDisposable
     public MqttTransportTests()
     {
         _db = new LiteDatabase(Path.Combine(_dir, "outbox.db"));
-        _outbox = new DurableOutbox(_db, new OutboxOptions { CommitInterval = TimeSpan.FromMilliseconds(20) });
+        _outbox = new DurableOutbox(_db, new OutboxOptions { Classes = TestClasses.All, CommitInterval = TimeSpan.FromMilliseconds(20) });
         _running.Add(_outbox.RunAsync(_stop.Token));
     }
 
@@ -37,7 +38,7 @@ public sealed class MqttTransportTests : IAsyncDisposable
 
     private MqttTransport StartTransport(int port, Backoff? backoff = null)
     {
-        var transport = new MqttTransport(new MqttOptions { Host = "127.0.0.1", Port = port }, "s1", "g1", backoff ?? new Backoff(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(2)));
+        var transport = new MqttTransport(new MqttOptions { Host = "127.0.0.1", Port = port }, TestTopics.Scheme, "s1-g1", backoff ?? new Backoff(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(2)));
         var pump = new OutboxPump(_outbox, transport, new PumpOptions { RatePerSecond = 0 });
         _running.Add(transport.RunAsync(_stop.Token));
         _running.Add(pump.RunAsync(_stop.Token));
@@ -49,12 +50,12 @@ public sealed class MqttTransportTests : IAsyncDisposable
         var tasks = new List<Task<OutboxReceipt>>();
         for (int i = 0; i < shelf; i++)
         {
-            tasks.Add(_outbox.EnqueueAsync(new OutboxEntry("shelf", "ItemsRemoved", MessageClass.Stock, Encoding.UTF8.GetBytes($"{{\"n\":{i}}}"))));
+            tasks.Add(_outbox.EnqueueAsync(new OutboxEntry("shelf", "ItemsRemoved", TestClasses.Stock, Encoding.UTF8.GetBytes($"{{\"n\":{i}}}"))));
         }
 
         for (int i = 0; i < alerts; i++)
         {
-            tasks.Add(_outbox.EnqueueAsync(new OutboxEntry("alerts", "SensorFault", MessageClass.Alert, Encoding.UTF8.GetBytes($"{{\"n\":{i}}}"))));
+            tasks.Add(_outbox.EnqueueAsync(new OutboxEntry("alerts", "SensorFault", TestClasses.Alert, Encoding.UTF8.GetBytes($"{{\"n\":{i}}}"))));
         }
 
         await Task.WhenAll(tasks).WaitAsync(Deadline);
@@ -156,7 +157,7 @@ public sealed class MqttTransportTests : IAsyncDisposable
             return Task.CompletedTask;
         });
         var backoff = new Backoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), () => 0.5);
-        await using var transport = new MqttTransport(new MqttOptions { Host = "127.0.0.1", Port = broker.Port, Username = "u", Password = "wrong" }, "s1", "g1", backoff, time);
+        await using var transport = new MqttTransport(new MqttOptions { Host = "127.0.0.1", Port = broker.Port, Username = "u", Password = "wrong" }, TestTopics.Scheme, "s1-g1", backoff, time);
         _running.Add(transport.RunAsync(_stop.Token));
 
         for (int failures = 1; failures <= 6; failures++)
@@ -206,7 +207,7 @@ public sealed class MqttTransportTests : IAsyncDisposable
         Assert.Equal(200, reply.RootElement.GetProperty("status").GetInt32());
         Assert.True(reply.RootElement.GetProperty("body").GetProperty("tared").GetBoolean());
         await WaitUntil(() => { lock (inbound) { return inbound.Count == 3; } }, "three inbound messages");
-        Assert.Equal([(InboundKind.Command, "tare"), (InboundKind.StoreData, "promotions"), (InboundKind.DesiredConfig, "config")], inbound.Select(m => (m.Kind, m.Name)));
+        Assert.Equal([(InboundKind.Command, "tare"), (InboundKind.Data, "promotions"), (InboundKind.DesiredConfig, "config")], inbound.Select(m => (m.Kind, m.Name)));
     }
 
     [Fact]
@@ -227,7 +228,7 @@ public sealed class MqttTransportTests : IAsyncDisposable
                 return Task.CompletedTask;
             };
         });
-        var transport = new MqttTransport(new MqttOptions { Host = "127.0.0.1", Port = broker.Port, ProtocolVersion = "5" }, "s1", "g1", new Backoff(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1)));
+        var transport = new MqttTransport(new MqttOptions { Host = "127.0.0.1", Port = broker.Port, ProtocolVersion = "5" }, TestTopics.Scheme, "s1-g1", new Backoff(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1)));
         transport.Inbound += m => m.Reply(new CloudReply(200, "{}"u8.ToArray()), CancellationToken.None);
         _running.Add(transport.RunAsync(_stop.Token));
         using var pump = new OutboxPump(_outbox, transport, new PumpOptions { RatePerSecond = 0 });
@@ -247,14 +248,13 @@ public sealed class MqttTransportTests : IAsyncDisposable
     }
 
     [Theory]
-    [InlineData("a/b")]
-    [InlineData("+")]
-    [InlineData("#")]
+    [InlineData("a/+/b")]
+    [InlineData("a/#")]
+    [InlineData("a//b")]
     [InlineData("")]
-    public void StoreOrGatewayIdsThatAreNotOneTopicLevel_AreRejected(string id)
+    public void APrefixWithALevelThatIsNotOne_IsRejected(string prefix)
     {
-        Assert.Throws<ArgumentException>(() => new MqttTopics(id, "g1"));
-        Assert.Throws<ArgumentException>(() => new MqttTopics("s1", id));
+        Assert.Throws<ArgumentException>(() => new MqttTopics(prefix, new Dictionary<string, string>()));
     }
 
     private static async Task WaitUntil(Func<bool> condition, string what)

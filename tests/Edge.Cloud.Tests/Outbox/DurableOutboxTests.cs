@@ -22,7 +22,7 @@ public sealed class DurableOutboxTests : IDisposable
     {
         _db?.Dispose();
         _db = new LiteDatabase(Path.Combine(_dir, "outbox.db"));
-        return new DurableOutbox(_db, options, _time);
+        return new DurableOutbox(_db, options ?? new OutboxOptions { Classes = TestClasses.All }, _time);
     }
 
     // Bodies are JSON strings: "abc" is stored as the 5 bytes "abc" with quotes.
@@ -54,7 +54,7 @@ public sealed class DurableOutboxTests : IDisposable
     {
         using DurableOutbox outbox = Open();
 
-        Task<OutboxReceipt> task = outbox.EnqueueAsync(Entry("shelf", MessageClass.Stock, "{}"));
+        Task<OutboxReceipt> task = outbox.EnqueueAsync(Entry("shelf", TestClasses.Stock, "{}"));
 
         Assert.False(task.IsCompleted);
         outbox.CommitOnce();
@@ -69,12 +69,12 @@ public sealed class DurableOutboxTests : IDisposable
         using (DurableOutbox outbox = Open())
         {
             List<OutboxReceipt> r = await EnqueueAll(outbox,
-                Entry("shelf", MessageClass.Stock, "a"), Entry("alerts", MessageClass.Alert, "b"), Entry("shelf", MessageClass.Stock, "c"));
+                Entry("shelf", TestClasses.Stock, "a"), Entry("alerts", TestClasses.Alert, "b"), Entry("shelf", TestClasses.Stock, "c"));
             Assert.Equal([1L, 1L, 2L], r.Select(x => x.Seq));
         }
 
         using DurableOutbox reopened = Open();
-        List<OutboxReceipt> next = await EnqueueAll(reopened, Entry("shelf", MessageClass.Stock, "d"), Entry("alerts", MessageClass.Alert, "e"));
+        List<OutboxReceipt> next = await EnqueueAll(reopened, Entry("shelf", TestClasses.Stock, "d"), Entry("alerts", TestClasses.Alert, "e"));
 
         Assert.Equal([3L, 2L], next.Select(x => x.Seq));
         Assert.True(next[0].Offset > 3);
@@ -83,13 +83,13 @@ public sealed class DurableOutboxTests : IDisposable
     [Fact]
     public async Task ManyProducersWhileACommitIsDue_ShareOneCommit()
     {
-        using DurableOutbox outbox = Open(new OutboxOptions { CommitInterval = TimeSpan.FromMilliseconds(100) });
+        using DurableOutbox outbox = Open(new OutboxOptions { Classes = TestClasses.All, CommitInterval = TimeSpan.FromMilliseconds(100) });
         using var cts = new CancellationTokenSource();
         Task writer = outbox.RunAsync(cts.Token);
-        await outbox.EnqueueAsync(Entry("shelf", MessageClass.Stock, "first")).WaitAsync(TimeSpan.FromSeconds(10));
+        await outbox.EnqueueAsync(Entry("shelf", TestClasses.Stock, "first")).WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(1, outbox.Stats.Commits);
 
-        var burst = Enumerable.Range(0, 500).Select(i => outbox.EnqueueAsync(Entry("shelf", MessageClass.Stock, $"m{i}"))).ToList();
+        var burst = Enumerable.Range(0, 500).Select(i => outbox.EnqueueAsync(Entry("shelf", TestClasses.Stock, $"m{i}"))).ToList();
         _time.Advance(TimeSpan.FromMilliseconds(100));
         OutboxReceipt[] receipts = await Task.WhenAll(burst).WaitAsync(TimeSpan.FromSeconds(10));
 
@@ -104,12 +104,12 @@ public sealed class DurableOutboxTests : IDisposable
     {
         using DurableOutbox outbox = Open();
         await EnqueueAll(outbox,
-            Entry("tele", MessageClass.Telemetry, "t1"),
-            Entry("shelf", MessageClass.Stock, "s1"),
-            Entry("alerts", MessageClass.Alert, "a1"),
-            Entry("shelf", MessageClass.Stock, "s2"),
-            Entry("tele", MessageClass.Telemetry, "t2"),
-            Entry("alerts", MessageClass.Alert, "a2"));
+            Entry("tele", TestClasses.Telemetry, "t1"),
+            Entry("shelf", TestClasses.Stock, "s1"),
+            Entry("alerts", TestClasses.Alert, "a1"),
+            Entry("shelf", TestClasses.Stock, "s2"),
+            Entry("tele", TestClasses.Telemetry, "t2"),
+            Entry("alerts", TestClasses.Alert, "a2"));
 
         List<OutboxMessage> taken = TakeAll(outbox);
 
@@ -122,7 +122,7 @@ public sealed class DurableOutboxTests : IDisposable
     {
         using (DurableOutbox outbox = Open())
         {
-            await EnqueueAll(outbox, [.. Enumerable.Range(1, 4).Select(i => Entry("shelf", MessageClass.Stock, $"m{i}"))]);
+            await EnqueueAll(outbox, [.. Enumerable.Range(1, 4).Select(i => Entry("shelf", TestClasses.Stock, $"m{i}"))]);
             List<OutboxMessage> sent = TakeAll(outbox);
             outbox.Ack(sent[0]);
             outbox.Ack(sent[2]); // out of order: 3 acked, 2 not
@@ -149,7 +149,7 @@ public sealed class DurableOutboxTests : IDisposable
     public async Task Release_PutsTheMessageBackAheadOfLaterOnes()
     {
         using DurableOutbox outbox = Open();
-        await EnqueueAll(outbox, Entry("shelf", MessageClass.Stock, "1"), Entry("shelf", MessageClass.Stock, "2"));
+        await EnqueueAll(outbox, Entry("shelf", TestClasses.Stock, "1"), Entry("shelf", TestClasses.Stock, "2"));
         Assert.True(outbox.TryTake(out OutboxMessage? first));
         Assert.True(outbox.TryTake(out OutboxMessage? second));
 
@@ -162,10 +162,10 @@ public sealed class DurableOutboxTests : IDisposable
     [Fact]
     public async Task ExpiredMessages_AreDroppedCounted_AndDoNotBlockTheCheckpoint()
     {
-        using DurableOutbox outbox = Open(new OutboxOptions { TelemetryTtl = TimeSpan.FromMinutes(10) });
-        await EnqueueAll(outbox, Entry("tele", MessageClass.Telemetry, "old"));
+        using DurableOutbox outbox = Open(new OutboxOptions { Classes = TestClasses.WithTelemetryTtl(TimeSpan.FromMinutes(10)) });
+        await EnqueueAll(outbox, Entry("tele", TestClasses.Telemetry, "old"));
         _time.Advance(TimeSpan.FromMinutes(11));
-        await EnqueueAll(outbox, Entry("tele", MessageClass.Telemetry, "new"));
+        await EnqueueAll(outbox, Entry("tele", TestClasses.Telemetry, "new"));
 
         List<OutboxMessage> taken = TakeAll(outbox);
 
@@ -179,35 +179,35 @@ public sealed class DurableOutboxTests : IDisposable
     public async Task OverBudget_CoalescesFirst_ThenDropsTelemetry_ThenAlerts_AndStockLast()
     {
         string body = new('x', 98); // 100 bytes as JSON
-        using DurableOutbox outbox = Open(new OutboxOptions { MaxBytes = 1000, MaxMessageBytes = 100 });
+        using DurableOutbox outbox = Open(new OutboxOptions { Classes = TestClasses.All, MaxBytes = 1000, MaxMessageBytes = 100 });
         await EnqueueAll(outbox,
-            Entry("levels", MessageClass.Telemetry, body, coalesce: "sku-1"),
-            Entry("levels", MessageClass.Telemetry, body, coalesce: "sku-1"),
-            Entry("levels", MessageClass.Telemetry, body, coalesce: "sku-1"),
-            Entry("tele", MessageClass.Telemetry, body),
-            Entry("tele", MessageClass.Telemetry, body),
-            Entry("alerts", MessageClass.Alert, body),
-            Entry("shelf", MessageClass.Stock, body),
-            Entry("shelf", MessageClass.Stock, body),
-            Entry("shelf", MessageClass.Stock, body),
-            Entry("shelf", MessageClass.Stock, body));
+            Entry("levels", TestClasses.Telemetry, body, coalesce: "sku-1"),
+            Entry("levels", TestClasses.Telemetry, body, coalesce: "sku-1"),
+            Entry("levels", TestClasses.Telemetry, body, coalesce: "sku-1"),
+            Entry("tele", TestClasses.Telemetry, body),
+            Entry("tele", TestClasses.Telemetry, body),
+            Entry("alerts", TestClasses.Alert, body),
+            Entry("shelf", TestClasses.Stock, body),
+            Entry("shelf", TestClasses.Stock, body),
+            Entry("shelf", TestClasses.Stock, body),
+            Entry("shelf", TestClasses.Stock, body));
         Assert.Equal(1000, outbox.Stats.PendingBytes);
 
         // Four more stock events need 400 bytes: two superseded levels go, then the two plain telemetry messages.
-        await EnqueueAll(outbox, [.. Enumerable.Range(0, 4).Select(_ => Entry("shelf", MessageClass.Stock, body))]);
+        await EnqueueAll(outbox, [.. Enumerable.Range(0, 4).Select(_ => Entry("shelf", TestClasses.Stock, body))]);
 
         OutboxStats stats = outbox.Stats;
         Assert.Equal(2, stats.Coalesced);
-        Assert.Equal(2, stats.DroppedTelemetry);
-        Assert.Equal(0, stats.DroppedAlert);
-        Assert.Equal(0, stats.DroppedStock);
+        Assert.Equal(2, stats.DroppedOf("telemetry"));
+        Assert.Equal(0, stats.DroppedOf("alert"));
+        Assert.Equal(0, stats.DroppedOf("stock"));
 
         // Two more: the latest level and the alert go before any stock event.
-        await EnqueueAll(outbox, Entry("shelf", MessageClass.Stock, body), Entry("shelf", MessageClass.Stock, body));
-        Assert.Equal((3, 1, 0), (outbox.Stats.DroppedTelemetry, outbox.Stats.DroppedAlert, outbox.Stats.DroppedStock));
+        await EnqueueAll(outbox, Entry("shelf", TestClasses.Stock, body), Entry("shelf", TestClasses.Stock, body));
+        Assert.Equal((3, 1, 0), (outbox.Stats.DroppedOf("telemetry"), outbox.Stats.DroppedOf("alert"), outbox.Stats.DroppedOf("stock")));
 
-        await EnqueueAll(outbox, Entry("shelf", MessageClass.Stock, body));
-        Assert.Equal(1, outbox.Stats.DroppedStock);
+        await EnqueueAll(outbox, Entry("shelf", TestClasses.Stock, body));
+        Assert.Equal(1, outbox.Stats.DroppedOf("stock"));
         List<OutboxMessage> left = TakeAll(outbox);
         Assert.All(left, m => Assert.Equal("shelf", m.Stream));
         Assert.Equal(Enumerable.Range(2, 10).Select(i => (long)i), left.Select(m => m.Seq));
@@ -216,13 +216,13 @@ public sealed class DurableOutboxTests : IDisposable
     [Fact]
     public async Task OverTheMessageCount_TheSamePolicyApplies_TelemetryBeforeStock()
     {
-        using DurableOutbox outbox = Open(new OutboxOptions { MaxMessages = 5 });
-        await EnqueueAll(outbox, [.. Enumerable.Range(0, 3).Select(i => Entry("tele", MessageClass.Telemetry, $"t{i}")), .. Enumerable.Range(0, 2).Select(i => Entry("shelf", MessageClass.Stock, $"s{i}"))]);
+        using DurableOutbox outbox = Open(new OutboxOptions { Classes = TestClasses.All, MaxMessages = 5 });
+        await EnqueueAll(outbox, [.. Enumerable.Range(0, 3).Select(i => Entry("tele", TestClasses.Telemetry, $"t{i}")), .. Enumerable.Range(0, 2).Select(i => Entry("shelf", TestClasses.Stock, $"s{i}"))]);
 
-        await EnqueueAll(outbox, Entry("shelf", MessageClass.Stock, "s2"), Entry("shelf", MessageClass.Stock, "s3"));
+        await EnqueueAll(outbox, Entry("shelf", TestClasses.Stock, "s2"), Entry("shelf", TestClasses.Stock, "s3"));
 
         Assert.Equal(5, outbox.Stats.Pending);
-        Assert.Equal((2L, 0L), (outbox.Stats.DroppedTelemetry, outbox.Stats.DroppedStock));
+        Assert.Equal((2L, 0L), (outbox.Stats.DroppedOf("telemetry"), outbox.Stats.DroppedOf("stock")));
         Assert.Equal(["s0", "s1", "s2", "s3", "t2"], TakeAll(outbox).Select(Body));
     }
 
@@ -230,25 +230,25 @@ public sealed class DurableOutboxTests : IDisposable
     public async Task AStreamKeepsItsClass()
     {
         using DurableOutbox outbox = Open();
-        await EnqueueAll(outbox, Entry("shelf", MessageClass.Stock, "1"));
+        await EnqueueAll(outbox, Entry("shelf", TestClasses.Stock, "1"));
 
-        Task<OutboxReceipt> wrong = outbox.EnqueueAsync(Entry("shelf", MessageClass.Telemetry, "2"));
+        Task<OutboxReceipt> wrong = outbox.EnqueueAsync(Entry("shelf", TestClasses.Telemetry, "2"));
         outbox.CommitOnce();
 
         await Assert.ThrowsAsync<ArgumentException>(() => wrong);
-        Assert.Equal(2, (await EnqueueAll(outbox, Entry("shelf", MessageClass.Stock, "3")))[0].Seq);
+        Assert.Equal(2, (await EnqueueAll(outbox, Entry("shelf", TestClasses.Stock, "3")))[0].Seq);
     }
 
     [Fact]
     public void OversizedOrUnnamedEntries_AreRejectedAtOnce()
     {
-        using DurableOutbox outbox = Open(new OutboxOptions { MaxMessageBytes = 10 });
+        using DurableOutbox outbox = Open(new OutboxOptions { Classes = TestClasses.All, MaxMessageBytes = 10 });
 
         // Thrown synchronously, before anything is queued: the producer learns at once.
-        Assert.Throws<ArgumentException>(() => { _ = outbox.EnqueueAsync(Entry("s", MessageClass.Stock, new string('x', 11))); });
-        Assert.Throws<ArgumentException>(() => { _ = outbox.EnqueueAsync(Entry(" ", MessageClass.Stock, "1")); });
-        Assert.Throws<ArgumentException>(() => { _ = outbox.EnqueueAsync(new OutboxEntry("s", "t", MessageClass.Stock, "{\"a\":"u8.ToArray())); });
-        Assert.Throws<ArgumentException>(() => { _ = outbox.EnqueueAsync(new OutboxEntry("s", "t", MessageClass.Stock, "1 2"u8.ToArray())); });
+        Assert.Throws<ArgumentException>(() => { _ = outbox.EnqueueAsync(Entry("s", TestClasses.Stock, new string('x', 11))); });
+        Assert.Throws<ArgumentException>(() => { _ = outbox.EnqueueAsync(Entry(" ", TestClasses.Stock, "1")); });
+        Assert.Throws<ArgumentException>(() => { _ = outbox.EnqueueAsync(new OutboxEntry("s", "t", TestClasses.Stock, "{\"a\":"u8.ToArray())); });
+        Assert.Throws<ArgumentException>(() => { _ = outbox.EnqueueAsync(new OutboxEntry("s", "t", TestClasses.Stock, "1 2"u8.ToArray())); });
         Assert.Equal(0, outbox.CommitOnce());
     }
 }

@@ -9,6 +9,7 @@ public sealed class OutboxRecoveryTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("edge-outbox-rec-").FullName;
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 22, 9, 0, 0, TimeSpan.Zero));
+    private static readonly OutboxOptions Classes = new() { Classes = TestClasses.All };
     private readonly List<LiteDatabase> _open = [];
 
     public void Dispose()
@@ -25,7 +26,7 @@ public sealed class OutboxRecoveryTests : IDisposable
     }
 
     private static OutboxEntry FromJournal(long position) =>
-        new("shelf", "ItemsRemoved", MessageClass.Stock, "{}"u8.ToArray(), MessageId: $"j:{position}", Source: "journal:a", Position: position);
+        new("shelf", "ItemsRemoved", TestClasses.Stock, "{}"u8.ToArray(), MessageId: $"j:{position}", Source: "journal:a", Position: position);
 
     private static async Task<OutboxReceipt[]> EnqueueAll(DurableOutbox outbox, params OutboxEntry[] entries)
     {
@@ -38,7 +39,7 @@ public sealed class OutboxRecoveryTests : IDisposable
     public async Task SourcePosition_IsCommittedWithTheMessages_AndTheAckedPositionFollowsEveryAcknowledgement()
     {
         LiteDatabase db = Db();
-        using (var outbox = new DurableOutbox(db, time: _time))
+        using (var outbox = new DurableOutbox(db, options: Classes, time: _time))
         {
             Assert.Null(outbox.SourcePosition("journal:a"));
             await EnqueueAll(outbox, [.. Enumerable.Range(1, 5).Select(i => FromJournal(i))]);
@@ -60,7 +61,7 @@ public sealed class OutboxRecoveryTests : IDisposable
             outbox.CommitOnce();
         }
 
-        using var reopened = new DurableOutbox(db, time: _time);
+        using var reopened = new DurableOutbox(db, options: Classes, time: _time);
         Assert.Equal(5, reopened.SourcePosition("journal:a"));
         Assert.Equal(4, reopened.AckedSourcePosition("journal:a"));
         Assert.Equal(0, reopened.AckedSourcePosition("journal:unknown"));
@@ -71,14 +72,14 @@ public sealed class OutboxRecoveryTests : IDisposable
     {
         LiteDatabase db = Db();
         string epoch;
-        using (var outbox = new DurableOutbox(db, time: _time))
+        using (var outbox = new DurableOutbox(db, options: Classes, time: _time))
         {
             epoch = outbox.Epoch;
             await EnqueueAll(outbox, FromJournal(1));
         }
 
-        using var again = new DurableOutbox(db, time: _time);
-        using var other = new DurableOutbox(Db("other.db"), time: _time);
+        using var again = new DurableOutbox(db, options: Classes, time: _time);
+        using var other = new DurableOutbox(Db("other.db"), options: Classes, time: _time);
 
         Assert.Equal(epoch, again.Epoch);
         Assert.NotEqual(epoch, other.Epoch);
@@ -90,7 +91,7 @@ public sealed class OutboxRecoveryTests : IDisposable
     public async Task WhileTheDiskIsFull_CommitsFailAndAreCounted_AndTheOutboxRecoversWhenSpaceReturns()
     {
         var disk = new DiskThatFills(new FixedDatabaseHost(Db()));
-        using var outbox = new DurableOutbox(disk, time: _time);
+        using var outbox = new DurableOutbox(disk, options: Classes, time: _time);
         await EnqueueAll(outbox, FromJournal(1));
 
         disk.Full = true;

@@ -48,7 +48,7 @@ public sealed class ShelfEventBridgeTests : IAsyncDisposable
     private (GatewayDatabase File, DurableOutbox Outbox) OpenOutbox()
     {
         GatewayDatabase file = GatewayDatabase.Open(_dir, fileName: "outbox.db");
-        var outbox = new DurableOutbox(file, new OutboxOptions { CommitInterval = TimeSpan.Zero });
+        var outbox = new DurableOutbox(file, new OutboxOptions { Classes = CloudClasses.Default, CommitInterval = TimeSpan.Zero });
         _writers.Add(outbox.RunAsync(_stop.Token));
         return (file, outbox);
     }
@@ -85,7 +85,7 @@ public sealed class ShelfEventBridgeTests : IAsyncDisposable
         File.Delete(Path.Combine(_dir, "outbox-log.db"));
         using var stop = new CancellationTokenSource();
         GatewayDatabase secondFile = GatewayDatabase.Open(_dir, fileName: "outbox.db");
-        var second = new DurableOutbox(secondFile, new OutboxOptions { CommitInterval = TimeSpan.Zero });
+        var second = new DurableOutbox(secondFile, new OutboxOptions { Classes = CloudClasses.Default, CommitInterval = TimeSpan.Zero });
         Task writer = second.RunAsync(stop.Token);
 
         ShelfEventBridge after = Bridge(second);

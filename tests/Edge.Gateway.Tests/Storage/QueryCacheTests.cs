@@ -34,13 +34,13 @@ public sealed class QueryCacheTests : IDisposable
         using GatewayDatabase gatewayDb = GatewayDatabase.Open(_dir);
         var store = new ShelfRepository(gatewayDb);
         using GatewayDatabase outboxDb = GatewayDatabase.Open(_dir, fileName: "outbox.db", verify: GatewayDatabase.VerifyAll);
-        using var outbox = new DurableOutbox(outboxDb);
+        using var outbox = new DurableOutbox(outboxDb, new OutboxSettings().ToOptions());
 
         async Task Round(int i)
         {
             store.Commit([new ShelfEvent { Type = ShelfEventType.ItemsRemoved, ShelfId = "A", Sku = "s", Timestamp = DateTimeOffset.UtcNow }], []);
             _ = store.EntriesAfter(i);
-            Task<OutboxReceipt> queued = outbox.EnqueueAsync(new OutboxEntry("shelf", "t", MessageClass.Stock, "{}"u8.ToArray()));
+            Task<OutboxReceipt> queued = outbox.EnqueueAsync(new OutboxEntry("shelf", "t", CloudClasses.Stock, "{}"u8.ToArray()));
             outbox.CommitOnce();
             await queued;
             Assert.True(outbox.TryTake(out OutboxMessage? m));
