@@ -1,9 +1,6 @@
 using BenchmarkDotNet.Attributes;
-using Edge.Gateway.Cloud;
 using Edge.Gateway.Hosting;
 using Edge.Gateway.Shelves;
-using Edge.Gateway.Simulation;
-using Edge.Gateway.StoreData;
 
 namespace Edge.Bench;
 

@@ -149,7 +149,8 @@ public sealed class IotHubTransport : LinkedTransport
                 }
                 catch (DpsException ex)
                 {
-                    throw new CloudUnavailableException(ex.Message, ex);
+                    // Still retried (the enrollment may be fixed in the cloud), but the operator is told what to check.
+                    throw new CloudUnavailableException(ex.Retriable ? ex.Message : ex.Message + "; retrying cannot help until Cloud:IotHub:DpsIdScope, DpsRegistrationId or the enrollment key is corrected", ex);
                 }
 
                 SaveAssignment(assignment);

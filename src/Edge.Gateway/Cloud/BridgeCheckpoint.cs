@@ -1,7 +1,4 @@
 using Edge.Gateway.Hosting;
-using Edge.Gateway.Shelves;
-using Edge.Gateway.Simulation;
-using Edge.Gateway.StoreData;
 using LiteDB;
 
 namespace Edge.Gateway.Cloud;

@@ -2,8 +2,6 @@ using Edge.Cloud.Outbox;
 using Edge.Gateway.Events;
 using Edge.Gateway.Hosting;
 using Edge.Gateway.Shelves;
-using Edge.Gateway.Simulation;
-using Edge.Gateway.StoreData;
 
 namespace Edge.Gateway.Cloud;
 

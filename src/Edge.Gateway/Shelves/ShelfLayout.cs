@@ -1,7 +1,3 @@
-using Edge.Gateway.Cloud;
-using Edge.Gateway.Hosting;
-using Edge.Gateway.Simulation;
-using Edge.Gateway.StoreData;
 
 namespace Edge.Gateway.Shelves;
 

@@ -52,9 +52,6 @@ public sealed class ShelfRepository
     /// <summary>Highest sequence number in the journal.</summary>
     public long LastSeq => _lastSeq;
 
-    /// <summary>Commits that have been made, for measurement.</summary>
-    public long Commits { get; private set; }
-
     /// <summary>
     /// Appends events (assigning their sequence numbers) and upserts stock rows in one transaction, so a crash
     /// leaves either both or neither. Returns the events with <see cref="ShelfEvent.Seq"/> set. Not thread-safe:
@@ -116,7 +113,6 @@ public sealed class ShelfRepository
         // Only now, with the commit written (Run waits for LiteDB's log writer), does the journal move on.
         _lastSeq = last;
         _journalIdUnsaved = false;
-        Commits++;
         return numbered;
     }
 

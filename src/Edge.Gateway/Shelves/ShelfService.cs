@@ -1,12 +1,6 @@
 using System.Collections.Concurrent;
 using System.Device.Gpio;
 using Edge.Drivers.Scales.Hx711;
-using Edge.Gateway.Cloud;
-using Edge.Gateway.Hosting;
-using Edge.Gateway.Simulation;
-using Edge.Gateway.StoreData;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Edge.Gateway.Shelves;
@@ -166,6 +160,9 @@ public sealed class ShelfService : BackgroundService
 
     /// <summary>The pipeline of a slot, or null.</summary>
     public SlotPipeline? Find(string shelfId) => Pipelines.FirstOrDefault(p => p.Slot.ShelfId == shelfId);
+
+    /// <summary>Frames the HX711s delivered and the ones rejected (timing, garbled, saturated) since start, over all chips.</summary>
+    public (long Accepted, long Rejected) Frames() => (_chips.Sum(c => c.FramesAccepted), _chips.Sum(c => c.FramesRejected));
 
     /// <summary>Power-cycles every HX711 (they reset to A/128 and settle); the pipelines re-acquire their level.</summary>
     public Task<int> RestartSamplerAsync() => OnReaderAsync(() =>

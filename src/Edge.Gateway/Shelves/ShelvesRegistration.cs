@@ -60,9 +60,11 @@ internal sealed class ShelvesHealthCheck(ShelfService shelves, StockJournal jour
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
+        (long accepted, long rejected) = shelves.Frames();
         var data = new Dictionary<string, object>
         {
             ["shelves"] = shelves.Pipelines.Count,
+            ["frames"] = new { accepted, rejected },
             ["faultedShelves"] = shelves.Pipelines.Count(p => p.Status == SlotStatus.Faulted),
             ["journalSeq"] = repository.LastSeq,
             ["journalError"] = journal.LastError!,

@@ -1,7 +1,4 @@
-using Edge.Gateway.Cloud;
-using Edge.Gateway.Hosting;
 using Edge.Gateway.Shelves;
-using Edge.Gateway.StoreData;
 
 namespace Edge.Gateway.Simulation;
 

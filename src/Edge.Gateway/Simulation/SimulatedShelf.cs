@@ -1,8 +1,5 @@
 using Edge.Drivers.Scales.Hx711;
-using Edge.Gateway.Cloud;
-using Edge.Gateway.Hosting;
 using Edge.Gateway.Shelves;
-using Edge.Gateway.StoreData;
 
 namespace Edge.Gateway.Simulation;
 

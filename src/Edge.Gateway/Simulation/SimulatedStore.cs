@@ -1,10 +1,6 @@
 using System.Text.Json;
 using Edge.Drivers.Scales.Hx711.Simulation;
-using Edge.Drivers.Scales.Hx711;
-using Edge.Gateway.Cloud;
-using Edge.Gateway.Hosting;
 using Edge.Gateway.Shelves;
-using Edge.Gateway.StoreData;
 
 namespace Edge.Gateway.Simulation;
 
@@ -40,7 +36,6 @@ public sealed class SimulatedStore
     private readonly string _statePath;
     private readonly Lock _saveLock = new();
     private readonly Random _random;
-    private long _saveFailures;
     private long _waitingUntil;
     private long _actions;
 
@@ -101,9 +96,6 @@ public sealed class SimulatedStore
         SaveState();
         return SimulatedActionResult.Done;
     }
-
-    /// <summary>Times <c>simulation.json</c> could not be written (a full disk); the state stays in memory and is written with the next change.</summary>
-    public long SaveFailures => Interlocked.Read(ref _saveFailures);
 
     /// <summary>Someone puts <paramref name="items"/> on a shelf; refused beyond the shelf's capacity.</summary>
     public SimulatedActionResult Put(string shelfId, int items)
@@ -244,7 +236,6 @@ public sealed class SimulatedStore
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 // A full disk: the simulated world lives on in memory and is written with the next change.
-                Interlocked.Increment(ref _saveFailures);
             }
         }
     }

@@ -1,9 +1,7 @@
 using System.Device.Gpio;
 using System.Text.Json;
-using Edge.Gateway.Cloud;
 using Edge.Gateway.Hosting;
 using Edge.Gateway.Shelves;
-using Edge.Gateway.StoreData;
 using Microsoft.Extensions.Options;
 
 namespace Edge.Gateway.Simulation;

@@ -243,4 +243,30 @@ public sealed class IotHubTransportTests : IAsyncDisposable
         Assert.Equal($"{{\"registrationId\":\"{regId}\"}}", dps.RegisterBodies.Single());
         Assert.Empty(hub.Violations);
     }
+
+    [Fact]
+    public async Task Dps_AWrongEnrollmentKey_IsReportedAsSomethingRetryingCannotFix()
+    {
+        const string scope = "0ne00ABCDEF";
+        const string regId = "gw-store-043";
+        string groupKey = Convert.ToBase64String(Encoding.UTF8.GetBytes("group-enrollment-primary-key-32b"));
+        string wrongKey = Convert.ToBase64String(Encoding.UTF8.GetBytes("a-key-from-another-enrollment-32"));
+        await using IotHubFake hub = await IotHubFake.StartAsync(_cert, []);
+        await using DpsFake dps = await DpsFake.StartAsync(_cert, scope, id => SasToken.DeriveDeviceKey(groupKey, id), IotHubFake.Host);
+        var options = new IotHubOptions { DpsIdScope = scope, DpsRegistrationId = regId, DpsGroupKey = wrongKey, DpsHost = "localhost", DpsPort = dps.Port, Port = hub.Port, CaFile = _cert.CaFile };
+
+        await using IotHubTransport transport = Start(options);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (transport.LastError is null)
+        {
+            Assert.True(clock.Elapsed < Deadline, "no connection failure was reported");
+            await Task.Delay(TimeSpan.FromMilliseconds(20));
+        }
+
+        Assert.StartsWith("DPS refused the connection: NotAuthorized; retrying cannot help until Cloud:IotHub:DpsIdScope", transport.LastError, StringComparison.Ordinal);
+        Assert.DoesNotContain(wrongKey, transport.LastError, StringComparison.Ordinal);
+        Assert.False(transport.IsConnected);
+        Assert.True(dps.Refused >= 1);
+        Assert.Equal(0, dps.Registrations);
+    }
 }

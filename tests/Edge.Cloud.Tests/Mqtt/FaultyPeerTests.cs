@@ -5,7 +5,6 @@ using Edge.Cloud.Outbox;
 using Edge.Cloud.Tests.Brokers;
 using Edge.Cloud.Tests.Outbox;
 using Edge.Cloud.Transport;
-using LiteDB;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Edge.Cloud.Tests.Mqtt;

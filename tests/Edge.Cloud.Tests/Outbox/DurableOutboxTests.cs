@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Edge.Cloud.Outbox;
 using LiteDB;
 using JsonSerializer = System.Text.Json.JsonSerializer;

@@ -4,8 +4,6 @@ using Edge.Gateway.Cloud;
 using Edge.Gateway.Events;
 using Edge.Gateway.Hosting;
 using Edge.Gateway.Shelves;
-using Edge.Gateway.Simulation;
-using Edge.Gateway.StoreData;
 
 namespace Edge.Gateway.Tests.Cloud;
 

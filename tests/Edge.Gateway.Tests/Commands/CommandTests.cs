@@ -1,5 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using System.Text.Json;
 using Edge.Cloud.Transport;
 using Edge.Gateway.Commands;

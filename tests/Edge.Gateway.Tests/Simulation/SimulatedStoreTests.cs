@@ -1,8 +1,4 @@
-using Edge.Gateway.Cloud;
-using Edge.Gateway.Hosting;
-using Edge.Gateway.Shelves;
 using Edge.Gateway.Simulation;
-using Edge.Gateway.StoreData;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Edge.Gateway.Tests.Simulation;

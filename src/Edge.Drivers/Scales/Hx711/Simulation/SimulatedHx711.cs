@@ -73,9 +73,6 @@ public sealed class SimulatedHx711
     /// <summary>Number of times the chip entered power-down.</summary>
     public int PowerDowns { get; private set; }
 
-    /// <summary>Number of conversions whose data was read out completely.</summary>
-    public int FramesShifted { get; private set; }
-
     /// <summary>Mode of the conversion in progress (set by the pulse count of the previous frame).</summary>
     public Hx711Mode CurrentMode => _mode;
 
@@ -228,7 +225,6 @@ public sealed class SimulatedHx711
             _mode = (Hx711Mode)_pulses;
             _pulses = 0;
             _dataReady = false;
-            FramesShifted++;
         }
 
         if (_pulses == 0 && now >= _nextConversionAt)

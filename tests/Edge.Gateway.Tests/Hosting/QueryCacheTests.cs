@@ -4,11 +4,9 @@ using Edge.Cloud.Outbox;
 using Edge.Gateway.Cloud;
 using Edge.Gateway.Hosting;
 using Edge.Gateway.Shelves;
-using Edge.Gateway.Simulation;
-using Edge.Gateway.StoreData;
 using LiteDB;
 
-namespace Edge.Gateway.Tests.Storage;
+namespace Edge.Gateway.Tests.Hosting;
 
 /// <summary>
 /// LiteDB compiles every distinct query text once and keeps it for ever. A query that embeds a changing value (a seq,

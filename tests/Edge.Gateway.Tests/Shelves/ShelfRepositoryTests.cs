@@ -1,10 +1,7 @@
-using Edge.Gateway.Cloud;
 using Edge.Gateway.Hosting;
 using Edge.Gateway.Shelves;
-using Edge.Gateway.Simulation;
-using Edge.Gateway.StoreData;
 
-namespace Edge.Gateway.Tests.Storage;
+namespace Edge.Gateway.Tests.Shelves;
 
 public sealed class ShelfRepositoryTests : IDisposable
 {

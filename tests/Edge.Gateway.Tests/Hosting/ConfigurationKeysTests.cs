@@ -1,11 +1,7 @@
-using Edge.Gateway.Cloud;
 using Edge.Gateway.Hosting;
-using Edge.Gateway.Shelves;
-using Edge.Gateway.Simulation;
-using Edge.Gateway.StoreData;
 using Microsoft.Extensions.Configuration;
 
-namespace Edge.Gateway.Tests.Configuration;
+namespace Edge.Gateway.Tests.Hosting;
 
 public class ConfigurationKeysTests
 {

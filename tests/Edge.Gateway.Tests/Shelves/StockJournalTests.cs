@@ -1,11 +1,8 @@
-using Edge.Gateway.Cloud;
 using Edge.Gateway.Hosting;
 using Edge.Gateway.Shelves;
-using Edge.Gateway.Simulation;
-using Edge.Gateway.StoreData;
 using Microsoft.Extensions.Time.Testing;
 
-namespace Edge.Gateway.Tests.Storage;
+namespace Edge.Gateway.Tests.Shelves;
 
 /// <summary>The journal when its database fails under it: nothing shown that is not on disk, nothing lost, recovery by itself.</summary>
 public sealed class StockJournalTests : IDisposable

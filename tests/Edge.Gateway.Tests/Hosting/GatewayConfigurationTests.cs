@@ -1,13 +1,10 @@
-using Edge.Gateway.Cloud;
 using Edge.Gateway.Hosting;
-using Edge.Gateway.Shelves;
-using Edge.Gateway.Simulation;
-using Edge.Gateway.StoreData;
 using Microsoft.Extensions.Configuration;
 
-namespace Edge.Gateway.Tests.Configuration;
+namespace Edge.Gateway.Tests.Hosting;
 
-public class SettingsValidatorTests
+/// <summary>Every area's options bound and validated together, as the host checks them before it starts.</summary>
+public class GatewayConfigurationTests
 {
     private static Dictionary<string, string?> Shelf(int i, string unitWeight = "100")
     {

@@ -1,11 +1,8 @@
 using System.Text;
-using Edge.Gateway.Cloud;
 using Edge.Gateway.Hosting;
-using Edge.Gateway.Shelves;
-using Edge.Gateway.Simulation;
 using Edge.Gateway.StoreData;
 
-namespace Edge.Gateway.Tests.Storage;
+namespace Edge.Gateway.Tests.StoreData;
 
 public sealed class StoreDataRepositoryTests : IDisposable
 {

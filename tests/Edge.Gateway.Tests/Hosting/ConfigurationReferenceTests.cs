@@ -1,11 +1,9 @@
 using System.Text.RegularExpressions;
-using Edge.Gateway.Cloud;
 using Edge.Gateway.Hosting;
 using Edge.Gateway.Shelves;
 using Edge.Gateway.Simulation;
-using Edge.Gateway.StoreData;
 
-namespace Edge.Gateway.Tests.Configuration;
+namespace Edge.Gateway.Tests.Hosting;
 
 /// <summary>The README's configuration reference lists exactly the keys the options classes bind: neither can drift.</summary>
 public partial class ConfigurationReferenceTests
