@@ -13,6 +13,7 @@ internal static class GatewayCli
         root.Subcommands.Add(CloudCommands.IotHub());
         root.Subcommands.Add(CloudCommands.Dps());
         root.Subcommands.Add(BleCommands.Build());
+        root.Subcommands.Add(PromotionCommands.Build());
         return root;
     }
 
