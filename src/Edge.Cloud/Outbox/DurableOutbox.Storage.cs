@@ -261,7 +261,7 @@ public sealed partial class DurableOutbox
             _toDelete.RemoveRange(0, deletes.Count);
             _deadLetters.RemoveRange(0, deadLetters.Count);
             _checkpointDirty = _ackVersion != ackVersion;
-            foreach ((_, Meta m, _) in accepted)
+            foreach ((Pending p, Meta m, _) in accepted)
             {
                 if (_pending.TryAdd(m.Offset, m))
                 {
@@ -269,6 +269,10 @@ public sealed partial class DurableOutbox
                     _pendingOffsets.Add(m.Offset);
                     _ready[m.Class].Add(m.Offset);
                     _bytes += m.Size;
+                    if (p.Entry.SupersedeWaiting && m.CoalesceKey is { } key)
+                    {
+                        SupersedeWaiting(key, m.Offset);
+                    }
                 }
             }
 
@@ -285,6 +289,20 @@ public sealed partial class DurableOutbox
             _readySignal.Release();
         }
 
+    }
+
+    // Under the lock, once the newer message is durable: the older one with the same key still waiting to be sent
+    // (never one in flight) leaves the queue, counted as coalesced, and is deleted with the next commit.
+    private void SupersedeWaiting(string key, long offset)
+    {
+        if (_waitingByKey.TryGetValue(key, out long older) && _pending.TryGetValue(older, out Meta? meta) && _ready[meta.Class].Remove(older))
+        {
+            _coalesced++;
+            Remove(meta);
+            _toDelete.Add(older);
+        }
+
+        _waitingByKey[key] = offset;
     }
 
     // Called under the lock before a commit. New messages count towards the budget; victims are chosen among messages

@@ -35,6 +35,7 @@ public sealed partial class DurableOutbox : IDisposable
     private readonly SortedSet<long>[] _ready;
     private readonly List<long> _toDelete = [];
     private readonly List<BsonDocument> _deadLetters = [];
+    private readonly Dictionary<string, long> _waitingByKey = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _readySignal = new(0);
     private long _lastOffset;
     private long _bytes;

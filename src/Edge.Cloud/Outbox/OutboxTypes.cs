@@ -21,7 +21,8 @@ public sealed record MessageClass(string Name, int Priority, int DropRank, TimeS
 /// <param name="MessageId">A caller-chosen id (deterministic, so a producer replaying after a crash yields duplicates that share it); a new one when null.</param>
 /// <param name="Source">The producer's own durable log this entry comes from (for <see cref="DurableOutbox.SourcePosition"/>), or null.</param>
 /// <param name="Position">The entry's position in <paramref name="Source"/>; increasing in the order entries are enqueued.</param>
-public sealed record OutboxEntry(string Stream, string Type, MessageClass Class, byte[] Payload, string? CoalesceKey = null, DateTimeOffset? Timestamp = null, string? MessageId = null, string? Source = null, long Position = 0);
+/// <param name="SupersedeWaiting">With a <paramref name="CoalesceKey"/>: once this one is durable, the older one with the same key still waiting to be sent is dropped (counted as coalesced), so only the latest waits.</param>
+public sealed record OutboxEntry(string Stream, string Type, MessageClass Class, byte[] Payload, string? CoalesceKey = null, DateTimeOffset? Timestamp = null, string? MessageId = null, string? Source = null, long Position = 0, bool SupersedeWaiting = false);
 
 /// <summary>A stored message, as the pump hands it to a transport.</summary>
 /// <param name="Offset">Global, increasing position in the outbox.</param>

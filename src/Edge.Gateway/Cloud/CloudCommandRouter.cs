@@ -20,13 +20,15 @@ public sealed class CloudCommandRouter
     private readonly CommandDispatcher _commands;
     private readonly LiveSettings _settings;
     private readonly ICloudTransport _transport;
+    private readonly Edge.Cloud.Outbox.DurableOutbox _outbox;
     private readonly ILogger<CloudCommandRouter> _logger;
     private long _rejected;
 
     /// <summary>Created by DI.</summary>
-    public CloudCommandRouter(CommandDispatcher commands, LiveSettings settings, ICloudTransport transport, ILogger<CloudCommandRouter> logger)
+    public CloudCommandRouter(CommandDispatcher commands, LiveSettings settings, ICloudTransport transport, Edge.Cloud.Outbox.DurableOutbox outbox, ILogger<CloudCommandRouter> logger)
     {
         _commands = commands;
+        _outbox = outbox ?? throw new ArgumentNullException(nameof(outbox));
         _settings = settings ?? throw new ArgumentNullException(nameof(settings));
         _transport = transport ?? throw new ArgumentNullException(nameof(transport));
         _logger = logger;
@@ -85,6 +87,12 @@ public sealed class CloudCommandRouter
                 if (stored.Outcome == CommandOutcome.Invalid)
                 {
                     Interlocked.Increment(ref _rejected);
+                }
+
+                if (stored.Body["snapshotRequested"]?.GetValue<bool>() == true)
+                {
+                    // The gateway keeps what it has and asks for the whole kind again, once per gap.
+                    await _outbox.EnqueueAsync(StoreDataCloudMessages.SnapshotRequested(message.Name, stored.Body["storedVersion"]?.GetValue<long>(), stored.Error!));
                 }
 
                 if (message.CorrelationId is not null)

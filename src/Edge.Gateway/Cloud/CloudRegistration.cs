@@ -63,6 +63,7 @@ public static class CloudRegistration
             sp.GetRequiredKeyedService<GatewayDatabase>(OutboxFile).QuarantinedTo,
             sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<BeaconEventForwarder>();
+        services.AddSingleton<OmnichannelForwarder>();
         services.AddSingleton<ICommandHandler<ResyncStockLevels>, ResyncStockLevelsHandler>();
         services.AddSingleton<CloudCommandRouter>();
         services.AddSingleton<CloudSyncService>();

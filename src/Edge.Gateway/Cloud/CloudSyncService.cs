@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 namespace Edge.Gateway.Cloud;
 
 /// <summary>Runs the outbox writer, the transport, the pump, the shelf-event bridge and the beacon forwarder, and routes what arrives.</summary>
-public sealed class CloudSyncService(IOptions<CloudOptions> options, DurableOutbox outbox, ICloudTransport transport, OutboxPump pump, ShelfEventBridge bridge, BeaconEventForwarder beacons, CloudCommandRouter router, LiveSettings settings, ILogger<CloudSyncService> logger) : BackgroundService
+public sealed class CloudSyncService(IOptions<CloudOptions> options, DurableOutbox outbox, ICloudTransport transport, OutboxPump pump, ShelfEventBridge bridge, BeaconEventForwarder beacons, OmnichannelForwarder omnichannel, CloudCommandRouter router, LiveSettings settings, ILogger<CloudSyncService> logger) : BackgroundService
 {
     private readonly CloudOptions _options = options.Value;
 
@@ -44,7 +44,7 @@ public sealed class CloudSyncService(IOptions<CloudOptions> options, DurableOutb
         };
         await settings.RestoreAsync();
         Task writer = outbox.RunAsync(stoppingToken);
-        Task[] others = [transport.RunAsync(stoppingToken), pump.RunAsync(stoppingToken), bridge.RunAsync(stoppingToken), beacons.RunAsync(stoppingToken)];
+        Task[] others = [transport.RunAsync(stoppingToken), pump.RunAsync(stoppingToken), bridge.RunAsync(stoppingToken), beacons.RunAsync(stoppingToken), omnichannel.RunAsync(stoppingToken)];
         // The writer stops last so that its final commit takes everything the bridge enqueued.
         await Task.WhenAll(others);
         await writer;
@@ -52,7 +52,7 @@ public sealed class CloudSyncService(IOptions<CloudOptions> options, DurableOutb
 }
 
 /// <summary>The cloud side for <c>/healthz</c>: unhealthy while the outbox cannot commit; a disconnected cloud is reported but not unhealthy (the outbox holds everything until it is back).</summary>
-internal sealed class CloudHealthCheck(IOptions<CloudOptions> options, DurableOutbox outbox, ICloudTransport transport, OutboxPump pump, ShelfEventBridge bridge, BeaconEventForwarder beacons, CloudCommandRouter router) : IHealthCheck
+internal sealed class CloudHealthCheck(IOptions<CloudOptions> options, DurableOutbox outbox, ICloudTransport transport, OutboxPump pump, ShelfEventBridge bridge, BeaconEventForwarder beacons, OmnichannelForwarder omnichannel, CloudCommandRouter router) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
@@ -89,6 +89,7 @@ internal sealed class CloudHealthCheck(IOptions<CloudOptions> options, DurableOu
                 bridgeError = bridge.LastError,
                 outboxLoss = bridge.Loss,
                 beaconEvents = new { dropped = beacons.Dropped, refused = beacons.Refused },
+                omnichannelEvents = new { dropped = omnichannel.Dropped, refused = omnichannel.Refused },
             },
         };
         return Task.FromResult(outbox.Healthy

@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using Edge.Gateway.Beacons;
 using Edge.Gateway.Cloud;
 using Edge.Gateway.Shelves;
+using Edge.Gateway.Omnichannel;
 using Edge.Gateway.Simulation;
 using Microsoft.Extensions.Options;
 
@@ -28,7 +29,7 @@ public sealed record GatewayConfiguration(GatewayOptions Gateway, StoreOptions S
         ArgumentNullException.ThrowIfNull(configuration);
         var services = new ServiceCollection();
         services.AddSingleton(configuration);
-        AddHostOptions(services).AddShelfOptions().AddSimulationOptions().AddCloudOptions().AddBeaconOptions();
+        AddHostOptions(services).AddShelfOptions().AddSimulationOptions().AddCloudOptions().AddBeaconOptions().AddOmnichannelOptions();
         using ServiceProvider provider = services.BuildServiceProvider();
         var found = new List<string>();
         T? Get<T>()
@@ -52,8 +53,9 @@ public sealed record GatewayConfiguration(GatewayOptions Gateway, StoreOptions S
         ShelvesOptions? shelves = Get<ShelvesOptions>();
         CloudOptions? cloud = Get<CloudOptions>();
         BeaconOptions? beacons = Get<BeaconOptions>();
+        _ = Get<OmnichannelOptions>();
         problems = found;
-        settings = gateway is null || store is null || simulation is null || detection is null || shelves is null || cloud is null || beacons is null
+        settings = found.Count > 0 || gateway is null || store is null || simulation is null || detection is null || shelves is null || cloud is null || beacons is null
             ? null
             : new GatewayConfiguration(gateway, store, simulation, detection, cloud, beacons, shelves.Shelves);
         return settings is not null;

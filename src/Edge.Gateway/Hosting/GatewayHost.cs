@@ -4,6 +4,7 @@ using Edge.Gateway.Cloud;
 using Edge.Gateway.Commands;
 using Edge.Gateway.Events;
 using Edge.Gateway.Shelves;
+using Edge.Gateway.Omnichannel;
 using Edge.Gateway.Simulation;
 using Edge.Gateway.StoreData;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -78,6 +79,7 @@ public static partial class GatewayHost
         builder.AddGatewayServices(settings, database, outbox);
         builder.AddShelves(layout);
         builder.AddStoreData();
+        builder.AddOmnichannel();
         builder.AddCloudSync(settings.Cloud.Mode);
         builder.AddBeacons();
         if (simulate)
@@ -105,6 +107,7 @@ public static partial class GatewayHost
         app.MapGatewayHealth();
         app.MapShelves();
         app.MapBeacons();
+        app.MapOmnichannel();
         if (simulate)
         {
             app.MapSimulation();

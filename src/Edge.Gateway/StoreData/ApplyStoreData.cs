@@ -1,10 +1,11 @@
+using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Edge.Gateway.Commands;
 using Edge.Gateway.Events;
 
 namespace Edge.Gateway.StoreData;
 
-/// <summary>Stores one kind of store data from the cloud (<c>promotions</c>, <c>catalog</c>, <c>online-stock</c>, <c>reservations</c>).</summary>
+/// <summary>Stores a snapshot or a delta of one kind of store data from the cloud (<c>promotions</c>, <c>catalog</c>, <c>online-stock</c>, <c>reservations</c>).</summary>
 public sealed record ApplyStoreData(string Kind, byte[] Payload) : IGatewayCommand
 {
     /// <inheritdoc />
@@ -12,25 +13,58 @@ public sealed record ApplyStoreData(string Kind, byte[] Payload) : IGatewayComma
 }
 
 /// <summary>Domain event: a kind of store data was stored at a new version (published after it is stored).</summary>
-public sealed record StoreDataChanged(string Kind, long Version);
+/// <param name="Kind">The kind.</param>
+/// <param name="Version">Its version now.</param>
+/// <param name="Snapshot">True when replaced whole; false for a delta.</param>
+/// <param name="Keys">The keys a delta upserted or removed (null for a snapshot: everything may have changed).</param>
+public sealed record StoreDataChanged(string Kind, long Version, bool Snapshot = true, IReadOnlyList<string>? Keys = null);
 
-/// <summary>Validates and stores store data, and tells the bus once it is stored.</summary>
-internal sealed class ApplyStoreDataHandler(StoreDataRepository repository, EventBus bus, TimeProvider time) : ICommandHandler<ApplyStoreData>
+/// <summary>
+/// Validates and stores store data, updates the in-memory view, and tells the bus once it is stored. A delta that does
+/// not follow the stored version is answered 409 with <c>snapshotRequested</c>: true the first time for that stored
+/// version (the caller asks the cloud for a snapshot), false for the deltas that follow the same gap, so one gap
+/// asks once (again after <see cref="RequestAgainAfter"/> if no snapshot came).
+/// </summary>
+internal sealed class ApplyStoreDataHandler(StoreDataRepository repository, StoreDataView view, EventBus bus, TimeProvider time) : ICommandHandler<ApplyStoreData>
 {
+    /// <summary>A gap that is still open this long after its snapshot request is asked about again.</summary>
+    public static readonly TimeSpan RequestAgainAfter = TimeSpan.FromMinutes(5);
+
+    private readonly ConcurrentDictionary<string, (long Stored, DateTimeOffset At)> _requested = new(StringComparer.Ordinal);
+
     public Task<CommandResult> HandleAsync(ApplyStoreData command, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
-        (StoreDataRepository.Outcome outcome, string text) = repository.Apply(command.Kind, command.Payload, time.GetUtcNow(), out long version);
-        if (outcome == StoreDataRepository.Outcome.Stored)
+        DateTimeOffset now = time.GetUtcNow();
+        StoreDataRepository.Result r = repository.Apply(command.Kind, command.Payload, now);
+        switch (r.Outcome)
         {
-            bus.Publish(new StoreDataChanged(command.Kind, version));
-        }
+            case StoreDataRepository.Outcome.Stored:
+                view.Apply(r, now);
+                _requested.TryRemove(command.Kind, out _);
+                bus.Publish(new StoreDataChanged(command.Kind, r.StoredVersion, r.Snapshot, r.Snapshot ? null : [.. r.Upserts.Select(u => u.Key), .. r.Removed]));
+                return Task.FromResult(CommandResult.Done(new JsonObject { ["result"] = r.Message, ["version"] = r.StoredVersion }));
 
-        return Task.FromResult(outcome switch
-        {
-            StoreDataRepository.Outcome.Rejected => CommandResult.Failed(CommandOutcome.Invalid, text),
-            StoreDataRepository.Outcome.Unavailable => CommandResult.Failed(CommandOutcome.Unavailable, text),
-            _ => CommandResult.Done(new JsonObject { ["result"] = text }),
-        });
+            case StoreDataRepository.Outcome.Gap:
+                bool ask = !_requested.TryGetValue(command.Kind, out var last) || last.Stored != r.StoredVersion || now - last.At >= RequestAgainAfter;
+                if (ask)
+                {
+                    _requested[command.Kind] = (r.StoredVersion, now);
+                }
+
+                return Task.FromResult(new CommandResult(CommandOutcome.Conflict, new JsonObject
+                {
+                    ["error"] = r.Message,
+                    ["kind"] = command.Kind,
+                    ["storedVersion"] = r.StoredVersion < 0 ? null : r.StoredVersion,
+                    ["snapshotRequested"] = ask,
+                }));
+
+            case StoreDataRepository.Outcome.Rejected:
+                return Task.FromResult(CommandResult.Failed(CommandOutcome.Invalid, r.Message));
+
+            default:
+                return Task.FromResult(CommandResult.Done(new JsonObject { ["result"] = r.Message, ["version"] = r.StoredVersion }));
+        }
     }
 }

@@ -1,19 +1,28 @@
 using System.Text.Json;
 using Edge.Gateway.Hosting;
+using Edge.Promotions;
 using LiteDB;
 
 namespace Edge.Gateway.StoreData;
 
 /// <summary>
-/// Store-wide data from the cloud (promotions, catalog, online stock, click-and-collect reservations), one document
-/// per kind, versioned: an older or equal version arriving late is ignored, so delivery may repeat or reorder.
+/// Store-wide data from the cloud (promotions, catalog, online stock, click-and-collect reservations): one item per
+/// document in a collection per kind, keyed (see <see cref="StoreDataItems"/>), and the kind's version beside them in
+/// <c>store_data</c>. A snapshot replaces the kind; a delta applies to the version it names. Every item of a payload
+/// is validated before anything is written, and the whole payload is one transaction: a bad item, a crash or a full
+/// disk leaves the stored version and its items as they were.
 /// </summary>
 public sealed class StoreDataRepository
 {
+    private const int InsertChunk = 1000;
     private readonly GatewayDatabase _database;
 
-    /// <summary>Binds to the gateway database.</summary>
-    public StoreDataRepository(GatewayDatabase database) => _database = database ?? throw new ArgumentNullException(nameof(database));
+    /// <summary>Binds to the gateway database; a payload stored whole by an older gateway is dropped (its version with it).</summary>
+    public StoreDataRepository(GatewayDatabase database)
+    {
+        _database = database ?? throw new ArgumentNullException(nameof(database));
+        LegacyDropped = _database.Run(db => db.GetCollection("store_data").DeleteMany(Query.Not("body", BsonValue.Null)));
+    }
 
     /// <summary>Outcome of <see cref="Apply"/>.</summary>
     public enum Outcome
@@ -21,7 +30,7 @@ public sealed class StoreDataRepository
         /// <summary>Stored as the new version.</summary>
         Stored,
 
-        /// <summary>Same or older than what is stored: nothing changed.</summary>
+        /// <summary>Same or older than what is stored (a repeat, or late): nothing changed.</summary>
         Ignored,
 
         /// <summary>Malformed: nothing changed.</summary>
@@ -29,66 +38,200 @@ public sealed class StoreDataRepository
 
         /// <summary>Storage failed (a full disk): nothing changed; send it again later.</summary>
         Unavailable,
+
+        /// <summary>A delta that does not follow the stored version: nothing changed; a snapshot is needed.</summary>
+        Gap,
     }
 
-    /// <summary>Validates and stores <paramref name="json"/> (<c>{"version": n, "items": [...]}</c>) for a kind.</summary>
-    public (Outcome Outcome, string Message) Apply(string kind, byte[] json, DateTimeOffset now) => Apply(kind, json, now, out _);
+    /// <summary>What <see cref="Apply"/> did.</summary>
+    /// <param name="Kind">The kind of store data.</param>
+    /// <param name="Outcome">What happened.</param>
+    /// <param name="Message">Why, for the reply and the log.</param>
+    /// <param name="Version">The payload's version.</param>
+    /// <param name="StoredVersion">The version stored now (the payload's when stored).</param>
+    /// <param name="Snapshot">True when the kind was replaced whole.</param>
+    /// <param name="Upserts">The items written, typed (empty for a catalog snapshot: it is read back by key).</param>
+    /// <param name="Removed">Keys removed by a delta.</param>
+    public sealed record Result(string Kind, Outcome Outcome, string Message, long Version, long StoredVersion, bool Snapshot,
+        IReadOnlyList<(string Key, object Value)> Upserts, IReadOnlyList<string> Removed);
 
-    /// <summary>As <see cref="Apply(string, byte[], DateTimeOffset)"/>, giving the payload's version (0 when it has none).</summary>
-    public (Outcome Outcome, string Message) Apply(string kind, byte[] json, DateTimeOffset now, out long version)
+    /// <summary>Older payloads stored whole (before items had a schema) that were dropped at start.</summary>
+    public int LegacyDropped { get; }
+
+    /// <summary>Validates and stores a snapshot or a delta of <paramref name="kind"/>.</summary>
+    public Result Apply(string kind, byte[] json, DateTimeOffset now)
     {
-        version = 0;
-        string body;
+        ArgumentNullException.ThrowIfNull(json);
+        if (!StoreDataKinds.All.Contains(kind))
+        {
+            return Rejected(kind, $"'{kind}' is not a kind of store data ({string.Join(", ", StoreDataKinds.All)})");
+        }
+
         if (!System.Text.Unicode.Utf8.IsValid(json))
         {
-            return (Outcome.Rejected, "payload is not valid UTF-8");
+            return Rejected(kind, "payload is not valid UTF-8");
         }
 
         try
         {
-            using JsonDocument doc = JsonDocument.Parse(json);
-            JsonElement root = doc.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                return (Outcome.Rejected, "payload must be a JSON object");
-            }
-
-            if (!root.TryGetProperty("version", out JsonElement v) || v.ValueKind != JsonValueKind.Number || !v.TryGetInt64(out version) || version < 0)
-            {
-                return (Outcome.Rejected, "\"version\" must be a whole number >= 0");
-            }
-
-            if (!root.TryGetProperty("items", out JsonElement items) || items.ValueKind != JsonValueKind.Array)
-            {
-                return (Outcome.Rejected, "\"items\" must be an array");
-            }
-
-            body = root.GetRawText();
+            using JsonDocument doc = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 32 });
+            return Apply(kind, doc.RootElement, now);
         }
         catch (JsonException ex)
         {
-            return (Outcome.Rejected, "payload is not JSON: " + ex.Message);
+            return Rejected(kind, "payload is not JSON: " + ex.Message);
+        }
+        catch (PromotionFormatException ex)
+        {
+            return Rejected(kind, ex.Message);
+        }
+    }
+
+    /// <summary>The stored version of a kind and when it was received, if any.</summary>
+    public (long Version, DateTimeOffset ReceivedAt)? VersionOf(string kind) => _database.Run<(long, DateTimeOffset)?>(db =>
+    {
+        BsonDocument? d = db.GetCollection("store_data").FindById(kind);
+        return d is null ? null : (d["version"].AsInt64, DateTimeOffset.FromUnixTimeMilliseconds(d["ts"].AsInt64));
+    });
+
+    /// <summary>Every stored item of a kind, typed.</summary>
+    public IReadOnlyList<(string Key, object Value)> Load(string kind) => _database.Run(db =>
+        db.GetCollection(CollectionOf(kind)).FindAll().Select(d => Parse(kind, d)).ToList());
+
+    /// <summary>One stored item of a kind by key, typed, or null.</summary>
+    public object? Find(string kind, string key) => _database.Run(db =>
+        db.GetCollection(CollectionOf(kind)).FindById(key) is { } d ? Parse(kind, d).Value : null);
+
+    /// <summary>How many items of a kind are stored.</summary>
+    public int Count(string kind) => _database.Run(db => db.GetCollection(CollectionOf(kind)).Count());
+
+    private Result Apply(string kind, JsonElement root, DateTimeOffset now)
+    {
+        PromotionJson.RequireObject(root, "payload");
+        if (!root.TryGetProperty("version", out JsonElement v) || v.ValueKind != JsonValueKind.Number || !v.TryGetInt64(out long version) || version < 0)
+        {
+            return Rejected(kind, "\"version\" must be a whole number >= 0");
         }
 
-        long incoming = version;
-        return _database.Run(db =>
+        bool delta = root.TryGetProperty("baseVersion", out JsonElement b) && b.ValueKind != JsonValueKind.Null;
+        long baseVersion = 0;
+        if (delta && (b.ValueKind != JsonValueKind.Number || !b.TryGetInt64(out baseVersion) || baseVersion < 0 || baseVersion >= version))
         {
-            ILiteCollection<BsonDocument> data = db.GetCollection("store_data");
-            BsonDocument? current = data.FindById(kind);
-            if (current is not null && current["version"].AsInt64 >= incoming)
+            return Rejected(kind, "\"baseVersion\" must be a whole number >= 0 and below \"version\"");
+        }
+
+        JsonElement items;
+        string[] removed = [];
+        if (delta)
+        {
+            items = root.TryGetProperty("upsert", out JsonElement u) && u.ValueKind != JsonValueKind.Null ? u : default;
+            if (items.ValueKind is not (JsonValueKind.Array or JsonValueKind.Undefined))
             {
-                return (Outcome.Ignored, $"version {incoming} is not newer than the stored {current["version"].AsInt64}");
+                return Rejected(kind, "\"upsert\" must be an array");
             }
 
-            data.Upsert(new BsonDocument { ["_id"] = kind, ["version"] = incoming, ["ts"] = now.ToUnixTimeMilliseconds(), ["body"] = body });
-            return (Outcome.Stored, $"stored version {incoming}");
+            if (root.TryGetProperty("remove", out JsonElement r) && r.ValueKind != JsonValueKind.Null)
+            {
+                if (r.ValueKind != JsonValueKind.Array)
+                {
+                    return Rejected(kind, "\"remove\" must be an array of keys");
+                }
+
+                removed = [.. r.EnumerateArray().Select((k, i) => k.ValueKind == JsonValueKind.String && k.GetString() is { Length: > 0 } key
+                    ? key
+                    : throw new PromotionFormatException($"remove[{i}]: must be a non-empty key"))];
+            }
+        }
+        else if (!root.TryGetProperty("items", out items) || items.ValueKind != JsonValueKind.Array)
+        {
+            return Rejected(kind, "\"items\" must be an array (or send a delta: \"baseVersion\", \"upsert\", \"remove\")");
+        }
+
+        string list = delta ? "upsert" : "items";
+        bool keepValues = delta || kind != StoreDataKinds.Catalog;
+        var upserts = new List<(string Key, object Value)>();
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        int index = 0;
+        foreach (JsonElement item in items.ValueKind == JsonValueKind.Array ? items.EnumerateArray() : default)
+        {
+            (string key, object value) = StoreDataItems.Read(kind, item, $"{list}[{index}]");
+            if (!keys.Add(key))
+            {
+                return Rejected(kind, $"{list}[{index}]: key '{key}' appears twice in one payload");
+            }
+
+            if (keepValues)
+            {
+                upserts.Add((key, value));
+            }
+
+            index++;
+        }
+
+        return _database.Run(db =>
+        {
+            ILiteCollection<BsonDocument> meta = db.GetCollection("store_data");
+            long stored = meta.FindById(kind)?["version"].AsInt64 ?? -1;
+            if (version <= stored)
+            {
+                return new Result(kind, Outcome.Ignored, $"version {version} is not newer than the stored {stored}", version, stored, !delta, [], []);
+            }
+
+            if (delta && baseVersion != stored)
+            {
+                return new Result(kind, Outcome.Gap, $"delta {baseVersion} → {version} does not follow the stored version {(stored < 0 ? "(none)" : stored)}: a snapshot is needed", version, stored, false, [], []);
+            }
+
+            ILiteCollection<BsonDocument> collection = db.GetCollection(CollectionOf(kind));
+            db.BeginTrans();
+            try
+            {
+                if (!delta)
+                {
+                    collection.DeleteAll();
+                }
+
+                foreach (string key in removed)
+                {
+                    collection.Delete(key);
+                }
+
+                foreach (JsonElement[] chunk in (items.ValueKind == JsonValueKind.Array ? items.EnumerateArray() : default).Chunk(InsertChunk))
+                {
+                    IEnumerable<BsonDocument> docs = chunk.Select(item => new BsonDocument { ["_id"] = KeyOf(kind, item), ["j"] = item.GetRawText() });
+                    if (delta)
+                    {
+                        collection.Upsert(docs);
+                    }
+                    else
+                    {
+                        collection.InsertBulk(docs);
+                    }
+                }
+
+                meta.Upsert(new BsonDocument { ["_id"] = kind, ["version"] = version, ["ts"] = now.ToUnixTimeMilliseconds(), ["items"] = collection.Count() });
+                db.Commit();
+            }
+            catch
+            {
+                db.Rollback();
+                throw;
+            }
+
+            string what = delta ? $"delta from {baseVersion}, {upserts.Count} upserted, {removed.Length} removed" : $"snapshot of {index} items";
+            return new Result(kind, Outcome.Stored, $"stored version {version}: {what}", version, version, !delta, upserts, removed);
         });
     }
 
-    /// <summary>The stored version and JSON of a kind, if any.</summary>
-    public (long Version, string Json)? Get(string kind) => _database.Run<(long, string)?>(db =>
+    private static string KeyOf(string kind, JsonElement item) => StoreDataItems.Read(kind, item, "item").Key;
+
+    private static (string Key, object Value) Parse(string kind, BsonDocument d)
     {
-        BsonDocument? d = db.GetCollection("store_data").FindById(kind);
-        return d is null ? null : (d["version"].AsInt64, d["body"].AsString);
-    });
+        using JsonDocument doc = JsonDocument.Parse(d["j"].AsString);
+        return StoreDataItems.Read(kind, doc.RootElement, d["_id"].AsString);
+    }
+
+    private static string CollectionOf(string kind) => "sd_" + kind.Replace('-', '_');
+
+    private static Result Rejected(string kind, string message) => new(kind, Outcome.Rejected, message, 0, 0, false, [], []);
 }

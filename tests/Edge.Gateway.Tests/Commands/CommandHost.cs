@@ -8,6 +8,7 @@ using Edge.Cloud.Transport;
 using Edge.Gateway.Beacons;
 using Edge.Gateway.Cloud;
 using Edge.Gateway.Hosting;
+using Edge.Gateway.Omnichannel;
 using Edge.Gateway.Shelves;
 using Edge.Gateway.Simulation;
 using Edge.Gateway.StoreData;
@@ -23,6 +24,7 @@ internal sealed class CommandHost : IAsyncDisposable
 {
     private readonly GatewayDatabase _database;
     private readonly GatewayDatabase _outbox;
+    private HttpClient? _http;
 
     private CommandHost(WebApplication app, GatewayDatabase database, GatewayDatabase outbox, AcceptsAndRecordsCloud cloud, RecordingLogs logs)
     {
@@ -38,6 +40,9 @@ internal sealed class CommandHost : IAsyncDisposable
     public AcceptsAndRecordsCloud Cloud { get; }
 
     public RecordingLogs Logs { get; }
+
+    /// <summary>A client of the host's HTTP endpoints (those of the omnichannel area are mapped).</summary>
+    public HttpClient Http => _http ??= new HttpClient { BaseAddress = new Uri(App.Urls.First()) };
 
     public T Get<T>()
         where T : notnull => App.Services.GetRequiredService<T>();
@@ -62,6 +67,7 @@ internal sealed class CommandHost : IAsyncDisposable
         builder.Services.AddSharedServices(database, outbox);
         builder.AddShelves(layout);
         builder.AddStoreData();
+        builder.AddOmnichannel();
         builder.AddCloudSync(CloudMode.Mqtt);
         builder.AddBeacons();
         builder.AddSimulation(layout);
@@ -69,6 +75,7 @@ internal sealed class CommandHost : IAsyncDisposable
         builder.Services.AddSingleton<ICloudTransport>(cloud);
 
         WebApplication app = builder.Build();
+        app.MapOmnichannel();
         await app.StartAsync();
         var host = new CommandHost(app, database, outbox, cloud, logs);
         await WaitUntilAsync(() => layout.Shelves.All(s => host.Get<StockBoard>().Get(s.Id) is { Counted: true }), "every shelf counted");
@@ -88,6 +95,7 @@ internal sealed class CommandHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _http?.Dispose();
         await App.StopAsync();
         await App.DisposeAsync();
         _database.Dispose();

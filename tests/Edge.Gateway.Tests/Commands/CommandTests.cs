@@ -121,7 +121,7 @@ public sealed class CommandTests : IDisposable
         await using CommandHost host = await CommandHost.StartAsync(_dir);
         using Subscription<StoreDataChanged> changes = host.Get<EventBus>().Subscribe<StoreDataChanged>("test screen", 16, FullPolicy.DropOldestAndResync);
 
-        var v2 = await host.Cloud.DeliverAsync(InboundKind.Data, "promotions", "{\"version\":2,\"items\":[{\"sku\":\"4901005202078\",\"pricePct\":-10}]}");
+        var v2 = await host.Cloud.DeliverAsync(InboundKind.Data, "promotions", "{\"version\":2,\"items\":[{\"id\":\"p1\",\"skus\":[\"4901005202078\"],\"discount\":{\"type\":\"percent\",\"value\":10}}]}");
         var older = await host.Cloud.DeliverAsync(InboundKind.Data, "promotions", "{\"version\":1,\"items\":[]}");
         var broken = await host.Cloud.DeliverAsync(InboundKind.Data, "promotions", "{\"version\":3}");
 
@@ -132,7 +132,7 @@ public sealed class CommandTests : IDisposable
         Assert.True(changes.TryRead(out Delivery<StoreDataChanged> published));
         Assert.Equal(new StoreDataChanged("promotions", 2), published.Event);
         Assert.False(changes.TryRead(out _), "only the stored version is announced");
-        Assert.Equal(2, host.Get<StoreDataRepository>().Get("promotions")!.Value.Version);
+        Assert.Equal(2, host.Get<StoreDataRepository>().VersionOf("promotions")!.Value.Version);
         Assert.Equal(
             "Command store-data from Cloud: done\nCommand store-data from Cloud: done\nCommand store-data from Cloud: 400 " + broken.Value.Body.GetProperty("error").GetString(),
             CommandLog(host, "store-data"));

@@ -5,7 +5,7 @@ namespace Edge.Gateway.Tests.EndToEnd;
 /// <summary>The command-line contracts other tools parse, checked on the real executable.</summary>
 public class CliContractTests
 {
-    private static async Task<(int Exit, string Out, string Err)> RunAsync(string? stdin, params string[] args)
+    internal static async Task<(int Exit, string Out, string Err)> RunAsync(string? stdin, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
         info.ArgumentList.Add(GatewayProcess.GatewayDll());

@@ -58,7 +58,7 @@ public sealed class CloudCommandTests : IDisposable
         await cloud.WaitForAsync(r => r.Any(m => m.Topic == $"{Prefix}/config/reported" && m.Payload.Contains("\"$version\":51", StringComparison.Ordinal)), Deadline, "reported version 51");
 
         // Store data: versioned and idempotent.
-        JsonElement v2 = await AskAsync(cloud, "retail/store-001/promotions", "{\"correlationId\":\"c7\",\"version\":2,\"items\":[{\"sku\":\"4901005202078\",\"pricePct\":-10}]}", "c7");
+        JsonElement v2 = await AskAsync(cloud, "retail/store-001/promotions", "{\"correlationId\":\"c7\",\"version\":2,\"items\":[{\"id\":\"p1\",\"skus\":[\"4901005202078\"],\"discount\":{\"type\":\"percent\",\"value\":10}}]}", "c7");
         JsonElement v1 = await AskAsync(cloud, "retail/store-001/promotions", "{\"correlationId\":\"c8\",\"version\":1,\"items\":[]}", "c8");
         JsonElement broken = await AskAsync(cloud, "retail/store-001/promotions", "{\"correlationId\":\"c9\",\"version\":3}", "c9");
         Assert.Contains("stored version 2", v2.GetProperty("body").GetProperty("result").GetString(), StringComparison.Ordinal);
