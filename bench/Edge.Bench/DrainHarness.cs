@@ -19,7 +19,7 @@ internal static class DrainHarness
     public static async Task RunAsync(int count)
     {
         string dir = Directory.CreateTempSubdirectory("edge-drain-").FullName;
-        int port = FreePort();
+        int port = BenchProcess.FreePort();
         File.WriteAllText(Path.Combine(dir, "m.conf"), $"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_inflight_messages 0\nmax_queued_messages 0\n");
         using Process broker = Process.Start(new ProcessStartInfo(Tool("mosquitto"), ["-c", Path.Combine(dir, "m.conf")]) { RedirectStandardError = true })!;
         WaitForPort(port);
@@ -103,13 +103,6 @@ internal static class DrainHarness
 
     private static string Tool(string name) =>
         new[] { "/usr/sbin/", "/usr/bin/" }.Select(d => d + name).FirstOrDefault(File.Exists) ?? throw new FileNotFoundException($"{name} is not installed (apt-get install mosquitto mosquitto-clients)");
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
 
     private static void WaitForPort(int port)
     {

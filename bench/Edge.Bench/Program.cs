@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Running;
 using Edge.Bench;
 
-// `latency`, `rss`, `outbox`, `drain`, `ble-replay` and `soak` are measured harnesses; anything else goes to BenchmarkDotNet (e.g. --filter '*Pipeline*').
+// `latency`, `rss`, `outbox`, `drain`, `ble-replay`, `soak` and `storedata` are measured harnesses; anything else goes to BenchmarkDotNet (e.g. --filter '*Pipeline*').
 switch (args.FirstOrDefault())
 {
     case "latency":
@@ -18,6 +18,9 @@ switch (args.FirstOrDefault())
         break;
     case "soak":
         await SoakHarness.RunAsync(args[1..]);
+        break;
+    case "storedata":
+        await StoreDataHarness.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 50_000, args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 100);
         break;
     case "rss":
         RssHarness.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 60);

@@ -7,7 +7,7 @@ internal static class RssHarness
 {
     public static void Run(int seconds)
     {
-        string dll = FindGateway();
+        string dll = BenchProcess.FindGateway();
         string data = Directory.CreateTempSubdirectory("edge-rss-").FullName;
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (string a in new[] { dll, "run", "--simulate", "--data-dir", data, "--urls", "http://127.0.0.1:0", "--sim-shopper-rate", "30" })
@@ -28,8 +28,8 @@ internal static class RssHarness
         {
             Thread.Sleep(1000);
             p.Refresh();
-            last = ReadKb(p.Id, "VmRSS:");
-            peak = Math.Max(peak, ReadKb(p.Id, "VmHWM:"));
+            last = BenchProcess.ReadKb(p.Id, "VmRSS:");
+            peak = Math.Max(peak, BenchProcess.ReadKb(p.Id, "VmHWM:"));
             if (s == 9)
             {
                 cpuStart = p.TotalProcessorTime;
@@ -44,35 +44,5 @@ internal static class RssHarness
         Directory.Delete(data, recursive: true);
         Console.WriteLine($"gateway on the simulated store (12 shelves at 10 SPS, 30 shopper actions/min), {seconds} s:");
         Console.WriteLine($"  RSS {last / 1024.0:F1} MiB at the end, peak {peak / 1024.0:F1} MiB; CPU {cpu:F1} % of one core after warm-up");
-    }
-
-    private static long ReadKb(int pid, string key)
-    {
-        foreach (string line in File.ReadLines($"/proc/{pid}/status"))
-        {
-            if (line.StartsWith(key, StringComparison.Ordinal))
-            {
-                return long.Parse(line[key.Length..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
-            }
-        }
-
-        return 0;
-    }
-
-    private static string FindGateway()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Edge.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        string dll = Path.Combine(dir!.FullName, "src", "Edge.Gateway", "bin", "Release", "net10.0", "edge-gateway.dll");
-        if (!File.Exists(dll))
-        {
-            throw new FileNotFoundException("Build the gateway in Release first: dotnet build -c Release src/Edge.Gateway", dll);
-        }
-
-        return dll;
     }
 }

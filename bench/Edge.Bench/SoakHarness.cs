@@ -34,7 +34,7 @@ internal static class SoakHarness
         Console.CancelKeyPress += interrupt;
         CancellationToken ct = cts.Token;
         string dir = Directory.CreateTempSubdirectory("edge-soak-").FullName;
-        int mqttPort = FreePort(), httpPort = FreePort();
+        int mqttPort = BenchProcess.FreePort(), httpPort = BenchProcess.FreePort();
         var broker = new Broker(dir, mqttPort);
         using var subscriber = new Subscriber(mqttPort);
         using var stopSubscriber = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -48,7 +48,7 @@ internal static class SoakHarness
             subscribing = subscriber.RunAsync(stopSubscriber.Token);
             await WaitAsync(() => Task.FromResult(broker.Alive() && subscriber.Subscribed > 0), "the subscriber did not connect", ct);
             var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (string a in new[] { FindGateway(), "run", "--simulate", "--data-dir", Path.Combine(dir, "data"), "--urls", $"http://127.0.0.1:{httpPort}", "--sim-shopper-rate", Str(actionsPerMinute) })
+            foreach (string a in new[] { BenchProcess.FindGateway(), "run", "--simulate", "--data-dir", Path.Combine(dir, "data"), "--urls", $"http://127.0.0.1:{httpPort}", "--sim-shopper-rate", Str(actionsPerMinute) })
             {
                 info.ArgumentList.Add(a);
             }
@@ -90,7 +90,7 @@ internal static class SoakHarness
                     throw new InvalidOperationException($"the gateway exited with {gateway.ExitCode}");
                 }
 
-                rss = ReadKb(gateway.Id, "VmRSS:") / 1024.0;
+                rss = BenchProcess.ReadKb(gateway.Id, "VmRSS:") / 1024.0;
                 if (second >= warm * 60)
                 {
                     (rssMin, rssMax) = (Math.Min(rssMin, rss), Math.Max(rssMax, rss));
@@ -100,7 +100,7 @@ internal static class SoakHarness
                 {
                     h = await HealthAsync(http, ct);
                     rssWarm = minute == warm ? rss : rssWarm;
-                    Console.WriteLine($"  {minute,3}  {rss,9:F1}  {ReadKb(gateway.Id, "VmHWM:") / 1024.0,9:F1}  {Num(h, "journalSeq"),10}  {subscriber.Shelf,8}  {Num(h, "cloud.outbox.pending"),7}  {Num(h, "cloud.connectAttempts"),15}");
+                    Console.WriteLine($"  {minute,3}  {rss,9:F1}  {BenchProcess.ReadKb(gateway.Id, "VmHWM:") / 1024.0,9:F1}  {Num(h, "journalSeq"),10}  {subscriber.Shelf,8}  {Num(h, "cloud.outbox.pending"),7}  {Num(h, "cloud.connectAttempts"),15}");
                     minute++;
                 }
 
@@ -226,29 +226,6 @@ internal static class SoakHarness
 
             await Task.Delay(50, ct);
         }
-    }
-
-    private static long ReadKb(int pid, string key) =>
-        File.ReadLines($"/proc/{pid}/status").Where(l => l.StartsWith(key, StringComparison.Ordinal))
-            .Select(l => long.Parse(l[key.Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture)).FirstOrDefault();
-
-    private static string FindGateway()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Edge.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        string dll = Path.Combine(dir!.FullName, "src", "Edge.Gateway", "bin", "Release", "net10.0", "edge-gateway.dll");
-        return File.Exists(dll) ? dll : throw new FileNotFoundException("Build the gateway in Release first: dotnet build -c Release src/Edge.Gateway", dll);
-    }
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 
     /// <summary>Mosquitto without persistence on a fixed loopback port; a kill (SIGKILL) loses its sessions and queues.</summary>

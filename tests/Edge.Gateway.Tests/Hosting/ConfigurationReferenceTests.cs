@@ -17,6 +17,7 @@ public partial class ConfigurationReferenceTests
         (typeof(Edge.Gateway.Shelves.DetectionOptions), "Detection"),
         (typeof(Edge.Gateway.Cloud.CloudOptions), "Cloud"),
         (typeof(Edge.Gateway.Beacons.BeaconOptions), "Beacons"),
+        (typeof(Edge.Gateway.Omnichannel.OmnichannelOptions), "Omnichannel"),
     ];
 
     [Fact]
