@@ -15,6 +15,8 @@ need=()
 ensure() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || need+=("$2"); }
 ensure mosquitto mosquitto               # a real MQTT broker for the cloud tests
 ensure mosquitto_pub mosquitto-clients   # the reference publisher in the drain benchmark
+# The promotion engine's dayparts and the store's time zone read the IANA database.
+[ -e /usr/share/zoneinfo/Asia/Tokyo ] && [ -e /usr/share/zoneinfo/Europe/London ] || need+=(tzdata)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
   $sudo apt-get update -qq
