@@ -37,7 +37,7 @@ internal static class PromotionCommands
             return ExitCodes.Ok;
         });
 
-        return new Command("promotions", "The promotion engine every channel shares (rules: the README's "Store data and prices").") { evaluate };
+        return new Command("promotions", "The promotion engine every channel shares (rules: the README's 'Store data and prices').") { evaluate };
     }
 
     /// <summary>Answers every line of <paramref name="input"/> on <paramref name="output"/>, in order; nothing in a line can stop the next.</summary>
