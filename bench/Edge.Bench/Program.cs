@@ -19,6 +19,9 @@ switch (args.FirstOrDefault())
     case "soak":
         await SoakHarness.RunAsync(args[1..]);
         break;
+    case "storedata-apply":
+        StoreDataHarness.ApplyInProcess(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 50_000);
+        break;
     case "storedata":
         await StoreDataHarness.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 50_000, args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 100);
         break;

@@ -52,15 +52,7 @@ internal static class StoreDataHarness
             string sku = stock[0].GetProperty("sku").GetString()!;
             await WaitAsync(async () => (await http.GetFromJsonAsync<JsonElement>("/healthz")).GetProperty("cloud").GetProperty("connected").GetBoolean());
 
-            var catalog = new StringBuilder("{\"correlationId\":\"snap\",\"version\":1,\"items\":[");
-            for (int i = 0; i < items; i++)
-            {
-                string s = i == 0 ? sku : $"49{i:D11}";
-                catalog.Append(i == 0 ? "" : ",").Append(CultureInfo.InvariantCulture,
-                    $"{{\"sku\":\"{s}\",\"name\":{{\"ja\":\"商品 {i}\",\"en\":\"Product {i}\"}},\"price\":{100 + (i % 900)},\"currency\":\"JPY\",\"category\":\"cat-{i % 40}\",\"unit\":\"pc\",\"imageUrl\":\"https://cdn.example.com/p/{s}.jpg\"}}");
-            }
-
-            byte[] snapshot = Encoding.UTF8.GetBytes(catalog.Append("]}").ToString());
+            byte[] snapshot = Catalog(items, sku, 1);
             long rssBefore = BenchProcess.ReadKb(gateway.Id, "VmRSS:");
             await File.WriteAllTextAsync($"/proc/{gateway.Id}/clear_refs", "5"); // resets VmHWM to the current RSS
             var clock = Stopwatch.StartNew();
@@ -70,21 +62,21 @@ internal static class StoreDataHarness
             long peak = BenchProcess.ReadKb(gateway.Id, "VmHWM:");
             await Task.Delay(TimeSpan.FromSeconds(5));
             long rssAfter = BenchProcess.ReadKb(gateway.Id, "VmRSS:");
-            Console.WriteLine($"catalog snapshot: {items:N0} items, {snapshot.Length / 1024.0 / 1024.0:F1} MiB: publish → reply {applied.TotalMilliseconds:F0} ms ({replies["snap"].Length} B reply)");
+            Console.WriteLine($"catalog snapshot: {items:N0} items, {snapshot.Length / 1024.0 / 1024.0:F1} MiB: publish → reply {applied.TotalMilliseconds:F0} ms: {replies["snap"]}");
             Console.WriteLine($"gateway RSS: {rssBefore / 1024.0:F1} MiB before, peak {peak / 1024.0:F1} MiB while applying, {rssAfter / 1024.0:F1} MiB 5 s after");
 
             var latencies = new List<double>();
             for (int n = 0; n < deltas; n++)
             {
                 long price = 2000 + n;
-                string delta = $"{{\"version\":{n + 2},\"baseVersion\":{n + 1},\"upsert\":[{{\"sku\":\"{sku}\",\"name\":{{\"en\":\"x\"}},\"price\":{price},\"currency\":\"JPY\",\"category\":\"c\"}}]}}";
+                string delta = $"{{\"correlationId\":\"d{n}\",\"version\":{n + 2},\"baseVersion\":{n + 1},\"upsert\":[{{\"sku\":\"{sku}\",\"name\":{{\"en\":\"x\"}},\"price\":{price},\"currency\":\"JPY\",\"category\":\"c\"}}]}}";
                 clock.Restart();
                 await cloud.PublishStringAsync("retail/store-001/catalog", delta, MQTTnet.Protocol.MqttQualityOfServiceLevel.AtLeastOnce);
                 while ((await http.GetFromJsonAsync<JsonElement>($"/api/prices?sku={sku}")).GetProperty("basePrice").GetInt64() != price)
                 {
                     if (clock.Elapsed > TimeSpan.FromSeconds(30))
                     {
-                        throw new TimeoutException("the delta's price never showed");
+                        throw new TimeoutException($"the delta's price never showed; reply: {replies.GetValueOrDefault("d" + n)}");
                     }
                 }
 
@@ -101,6 +93,42 @@ internal static class StoreDataHarness
             await gateway.WaitForExitAsync();
             Directory.Delete(dir, recursive: true);
         }
+    }
+
+    /// <summary>The same snapshot applied in this process straight to the repository: time, allocation and RSS, without MQTT.</summary>
+    public static void ApplyInProcess(int items)
+    {
+        string dir = Directory.CreateTempSubdirectory("edge-bench-apply-").FullName;
+        try
+        {
+            using var db = Edge.Gateway.Hosting.GatewayDatabase.Open(dir);
+            var repository = new Edge.Gateway.StoreData.StoreDataRepository(db);
+            byte[] snapshot = Catalog(items, "4901005202078", 1);
+            long rss = BenchProcess.ReadKb(Environment.ProcessId, "VmRSS:");
+            File.WriteAllText($"/proc/{Environment.ProcessId}/clear_refs", "5");
+            long allocated = GC.GetTotalAllocatedBytes(precise: true);
+            var clock = Stopwatch.StartNew();
+            var result = repository.Apply("catalog", snapshot, DateTimeOffset.UtcNow);
+            Console.WriteLine($"in process: {result.Message} in {clock.ElapsedMilliseconds} ms, {(GC.GetTotalAllocatedBytes(precise: true) - allocated) / 1024.0 / 1024.0:F0} MiB allocated, " +
+                $"RSS {rss / 1024.0:F1} → peak {BenchProcess.ReadKb(Environment.ProcessId, "VmHWM:") / 1024.0:F1} MiB");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private static byte[] Catalog(int items, string firstSku, long version)
+    {
+        var catalog = new StringBuilder($"{{\"correlationId\":\"snap\",\"version\":{version},\"items\":[");
+        for (int i = 0; i < items; i++)
+        {
+            string s = i == 0 ? firstSku : $"49{i:D11}";
+            catalog.Append(i == 0 ? "" : ",").Append(CultureInfo.InvariantCulture,
+                $"{{\"sku\":\"{s}\",\"name\":{{\"ja\":\"商品 {i}\",\"en\":\"Product {i}\"}},\"price\":{100 + (i % 900)},\"currency\":\"JPY\",\"category\":\"cat-{i % 40}\",\"unit\":\"pc\",\"imageUrl\":\"https://cdn.example.com/p/{s}.jpg\"}}");
+        }
+
+        return Encoding.UTF8.GetBytes(catalog.Append("]}").ToString());
     }
 
     private static async Task WaitAsync(Func<Task<bool>> done, TimeSpan? timeout = null)

@@ -7,10 +7,10 @@ namespace Edge.Gateway.StoreData;
 
 /// <summary>
 /// Store-wide data from the cloud (promotions, catalog, online stock, click-and-collect reservations): one item per
-/// document in a collection per kind, keyed (see <see cref="StoreDataItems"/>), and the kind's version beside them in
-/// <c>store_data</c>. A snapshot replaces the kind; a delta applies to the version it names. Every item of a payload
-/// is validated before anything is written, and the whole payload is one transaction: a bad item, a crash or a full
-/// disk leaves the stored version and its items as they were.
+/// document (see <see cref="StoreDataItems"/> for keys), in a collection per kind that <c>store_data</c> names beside
+/// the kind's version and item count. Every item of a payload is validated before anything is written. A delta is one
+/// transaction; a snapshot is written into a new collection a chunk at a time and made current by one small commit. A
+/// bad item, a crash or a full disk leaves the stored version and its items as they were.
 /// </summary>
 public sealed class StoreDataRepository
 {
@@ -22,6 +22,7 @@ public sealed class StoreDataRepository
     {
         _database = database ?? throw new ArgumentNullException(nameof(database));
         LegacyDropped = _database.Run(db => db.GetCollection("store_data").DeleteMany(Query.Not("body", BsonValue.Null)));
+        OrphansDropped = _database.Run(DropOrphans);
     }
 
     /// <summary>Outcome of <see cref="Apply"/>.</summary>
@@ -57,6 +58,9 @@ public sealed class StoreDataRepository
 
     /// <summary>Older payloads stored whole (before items had a schema) that were dropped at start.</summary>
     public int LegacyDropped { get; }
+
+    /// <summary>Half-written snapshots (a crash while writing one) that were dropped at start.</summary>
+    public int OrphansDropped { get; }
 
     /// <summary>Validates and stores a snapshot or a delta of <paramref name="kind"/>.</summary>
     public Result Apply(string kind, byte[] json, DateTimeOffset now)
@@ -96,14 +100,14 @@ public sealed class StoreDataRepository
 
     /// <summary>Every stored item of a kind, typed.</summary>
     public IReadOnlyList<(string Key, object Value)> Load(string kind) => _database.Run(db =>
-        db.GetCollection(CollectionOf(kind)).FindAll().Select(d => Parse(kind, d)).ToList());
+        db.GetCollection(Meta(db, kind).Collection).FindAll().Select(d => Parse(kind, d)).ToList());
 
     /// <summary>One stored item of a kind by key, typed, or null.</summary>
     public object? Find(string kind, string key) => _database.Run(db =>
-        db.GetCollection(CollectionOf(kind)).FindById(key) is { } d ? Parse(kind, d).Value : null);
+        db.GetCollection(Meta(db, kind).Collection).FindById(key) is { } d ? Parse(kind, d).Value : null);
 
     /// <summary>How many items of a kind are stored.</summary>
-    public int Count(string kind) => _database.Run(db => db.GetCollection(CollectionOf(kind)).Count());
+    public int Count(string kind) => Meta(kind).Items;
 
     private Result Apply(string kind, JsonElement root, DateTimeOffset now)
     {
@@ -151,6 +155,7 @@ public sealed class StoreDataRepository
         bool keepValues = delta || kind != StoreDataKinds.Catalog;
         var upserts = new List<(string Key, object Value)>();
         var keys = new HashSet<string>(StringComparer.Ordinal);
+        var ordered = new List<string>();
         int index = 0;
         foreach (JsonElement item in items.ValueKind == JsonValueKind.Array ? items.EnumerateArray() : default)
         {
@@ -160,6 +165,7 @@ public sealed class StoreDataRepository
                 return Rejected(kind, $"{list}[{index}]: key '{key}' appears twice in one payload");
             }
 
+            ordered.Add(key);
             if (keepValues)
             {
                 upserts.Add((key, value));
@@ -168,62 +174,87 @@ public sealed class StoreDataRepository
             index++;
         }
 
-        return _database.Run(db =>
+        (long stored, string current, _) = Meta(kind);
+        if (version <= stored)
         {
-            ILiteCollection<BsonDocument> meta = db.GetCollection("store_data");
-            long stored = meta.FindById(kind)?["version"].AsInt64 ?? -1;
-            if (version <= stored)
+            return new Result(kind, Outcome.Ignored, $"version {version} is not newer than the stored {stored}", version, stored, !delta, [], []);
+        }
+
+        if (delta && baseVersion != stored)
+        {
+            return new Result(kind, Outcome.Gap, $"delta {baseVersion} → {version} does not follow the stored version {(stored < 0 ? "(none)" : stored)}: a snapshot is needed", version, stored, false, [], []);
+        }
+
+        IEnumerable<BsonDocument[]> chunks = (items.ValueKind == JsonValueKind.Array ? items.EnumerateArray() : default)
+            .Select((item, i) => new BsonDocument { ["_id"] = ordered[i], ["j"] = item.GetRawText() })
+            .Chunk(InsertChunk);
+        if (delta)
+        {
+            _database.Run(db =>
             {
-                return new Result(kind, Outcome.Ignored, $"version {version} is not newer than the stored {stored}", version, stored, !delta, [], []);
-            }
-
-            if (delta && baseVersion != stored)
-            {
-                return new Result(kind, Outcome.Gap, $"delta {baseVersion} → {version} does not follow the stored version {(stored < 0 ? "(none)" : stored)}: a snapshot is needed", version, stored, false, [], []);
-            }
-
-            ILiteCollection<BsonDocument> collection = db.GetCollection(CollectionOf(kind));
-            db.BeginTrans();
-            try
-            {
-                if (!delta)
+                ILiteCollection<BsonDocument> collection = db.GetCollection(current);
+                db.BeginTrans();
+                try
                 {
-                    collection.DeleteAll();
-                }
-
-                foreach (string key in removed)
-                {
-                    collection.Delete(key);
-                }
-
-                foreach (JsonElement[] chunk in (items.ValueKind == JsonValueKind.Array ? items.EnumerateArray() : default).Chunk(InsertChunk))
-                {
-                    IEnumerable<BsonDocument> docs = chunk.Select(item => new BsonDocument { ["_id"] = KeyOf(kind, item), ["j"] = item.GetRawText() });
-                    if (delta)
+                    int count = Meta(db, kind).Items - removed.Count(key => collection.Delete(key));
+                    foreach (BsonDocument[] chunk in chunks)
                     {
-                        collection.Upsert(docs);
+                        count += collection.Upsert(chunk);
                     }
-                    else
-                    {
-                        collection.InsertBulk(docs);
-                    }
+
+                    db.GetCollection("store_data").Upsert(new BsonDocument { ["_id"] = kind, ["version"] = version, ["ts"] = now.ToUnixTimeMilliseconds(), ["coll"] = current, ["items"] = count });
+                    db.Commit();
                 }
+                catch
+                {
+                    db.Rollback();
+                    throw;
+                }
+            });
+            return new Result(kind, Outcome.Stored, $"stored version {version}: delta from {baseVersion}, {upserts.Count} upserted, {removed.Length} removed", version, version, false, upserts, removed);
+        }
 
-                meta.Upsert(new BsonDocument { ["_id"] = kind, ["version"] = version, ["ts"] = now.ToUnixTimeMilliseconds(), ["items"] = collection.Count() });
-                db.Commit();
-            }
-            catch
-            {
-                db.Rollback();
-                throw;
-            }
+        // A snapshot is written into a collection of its own, a chunk per transaction (so neither memory nor the
+        // journal waits on one huge transaction), and made current by one small commit; a crash before that leaves
+        // the stored version as it was, and the half-written collection is dropped at the next start.
+        string staging = $"{CollectionOf(kind)}_v{version}";
+        _database.Run(db => db.DropCollection(staging));
+        foreach (BsonDocument[] chunk in chunks)
+        {
+            _database.Run(db => db.GetCollection(staging).InsertBulk(chunk));
+        }
 
-            string what = delta ? $"delta from {baseVersion}, {upserts.Count} upserted, {removed.Length} removed" : $"snapshot of {index} items";
-            return new Result(kind, Outcome.Stored, $"stored version {version}: {what}", version, version, !delta, upserts, removed);
-        });
+        _database.Run(db => db.GetCollection("store_data").Upsert(new BsonDocument { ["_id"] = kind, ["version"] = version, ["ts"] = now.ToUnixTimeMilliseconds(), ["coll"] = staging, ["items"] = index }));
+        if (current != staging)
+        {
+            _database.Run(db => db.DropCollection(current));
+        }
+
+        return new Result(kind, Outcome.Stored, $"stored version {version}: snapshot of {index} items", version, version, true, upserts, []);
     }
 
-    private static string KeyOf(string kind, JsonElement item) => StoreDataItems.Read(kind, item, "item").Key;
+    private (long Version, string Collection, int Items) Meta(string kind) => _database.Run(db => Meta(db, kind));
+
+    private static (long Version, string Collection, int Items) Meta(LiteDatabase db, string kind)
+    {
+        BsonDocument? d = db.GetCollection("store_data").FindById(kind);
+        return d is null
+            ? (-1, CollectionOf(kind), 0)
+            : (d["version"].AsInt64, d["coll"].IsString ? d["coll"].AsString : CollectionOf(kind), d["items"].IsInt32 ? d["items"].AsInt32 : 0);
+    }
+
+    // Snapshot collections that no stored version names: left by a crash while a snapshot was being written.
+    private static int DropOrphans(LiteDatabase db)
+    {
+        HashSet<string> used = [.. StoreDataKinds.All.Select(k => Meta(db, k).Collection)];
+        string[] orphans = [.. db.GetCollectionNames().Where(n => n.StartsWith("sd_", StringComparison.Ordinal) && !used.Contains(n))];
+        foreach (string name in orphans)
+        {
+            db.DropCollection(name);
+        }
+
+        return orphans.Length;
+    }
 
     private static (string Key, object Value) Parse(string kind, BsonDocument d)
     {

@@ -145,4 +145,22 @@ public sealed class StoreDataRepositoryTests : IDisposable
         Assert.Equal(StoreDataRepository.Outcome.Rejected, r.Outcome);
         Assert.Contains("items[1]: key 'p1' appears twice", r.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void ASnapshotCutShortByACrash_LeavesTheStoredVersion_AndIsDroppedAtTheNextStart()
+    {
+        Apply($"{{\"version\":1,\"items\":[{Product("a", 100)}]}}", StoreDataKinds.Catalog);
+        // What a crash while writing version 2 leaves: its collection, half-written, and the meta still at version 1.
+        _db.Run(db => db.GetCollection("sd_catalog_v2").Insert(new LiteDB.BsonDocument { ["_id"] = "half", ["j"] = Product("half", 1) }));
+
+        var restarted = new StoreDataRepository(_db);
+
+        Assert.Equal(1, restarted.OrphansDropped);
+        Assert.DoesNotContain("sd_catalog_v2", _db.Run(db => db.GetCollectionNames().ToList()));
+        Assert.Equal(1, restarted.VersionOf(StoreDataKinds.Catalog)!.Value.Version);
+        Assert.Equal(["a"], restarted.Load(StoreDataKinds.Catalog).Select(i => i.Key));
+        Assert.Equal(StoreDataRepository.Outcome.Stored, restarted.Apply(StoreDataKinds.Catalog, Encoding.UTF8.GetBytes($"{{\"version\":2,\"items\":[{Product("b", 5)}]}}"), Now).Outcome);
+        Assert.Equal(["b"], restarted.Load(StoreDataKinds.Catalog).Select(i => i.Key));
+        Assert.Equal(1, restarted.Count(StoreDataKinds.Catalog));
+    }
 }
