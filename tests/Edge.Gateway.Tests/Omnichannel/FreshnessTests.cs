@@ -205,4 +205,41 @@ public sealed class FreshnessTests : IDisposable
         Assert.True(stale.OnlineStale);
         Assert.Null(stale.InStore);
     }
+
+    [Fact]
+    public void AClockJump_IsAnnouncedOnce_AsAnAlertForTheCloud_AndItsRecoveryToo()
+    {
+        var time = new JumpingClock(Midnight);
+        using Store store = Open(time);
+        var bus = new Edge.Gateway.Events.EventBus();
+        using var alerts = bus.Subscribe<OmnichannelEvent>("test", 100, Edge.Gateway.Events.FullPolicy.DropOldestAndResync);
+        var availability = new AvailabilityCalculator(_layout, new StockBoard(), store.View, time, Options.Create(new OmnichannelOptions()));
+        var publisher = new AvailabilityPublisher(availability, store.Clock, bus, time);
+        List<string> Types()
+        {
+            var types = new List<string>();
+            while (alerts.TryRead(out var d))
+            {
+                if (d.Event is ClockChanged c)
+                {
+                    Edge.Cloud.Outbox.OutboxEntry entry = OmnichannelCloudMessages.Of(c);
+                    Assert.Equal("gateway-alerts", entry.Stream);
+                    types.Add(entry.Type);
+                }
+            }
+
+            return types;
+        }
+
+        publisher.PublishChanges();
+        Assert.Empty(Types());
+        time.Jump(TimeSpan.FromHours(-5));
+        publisher.PublishChanges();
+        time.Advance(TimeSpan.FromSeconds(1));
+        publisher.PublishChanges();
+        Assert.Equal(["ClockImplausible"], Types());
+        time.Advance(TimeSpan.FromMinutes(11));
+        publisher.PublishChanges();
+        Assert.Equal(["ClockRecovered"], Types());
+    }
 }
