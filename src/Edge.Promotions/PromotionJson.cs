@@ -33,10 +33,18 @@ public static partial class PromotionJson
         }
 
         var promotions = new List<Promotion>(list.GetArrayLength());
+        var ids = new HashSet<string>(StringComparer.Ordinal);
         int i = 0;
         foreach (JsonElement p in list.EnumerateArray())
         {
-            promotions.Add(ReadPromotion(p, $"promotions[{i++}]"));
+            Promotion promotion = ReadPromotion(p, $"promotions[{i}]");
+            if (!ids.Add(promotion.Id))
+            {
+                throw new PromotionFormatException($"promotions[{i}].id: '{Clip(promotion.Id)}' appears twice");
+            }
+
+            promotions.Add(promotion);
+            i++;
         }
 
         return new Request(product, at, zone, channel, promotions, OptionalString(e, "audience", "$"));
@@ -116,14 +124,14 @@ public static partial class PromotionJson
     public static DateTimeOffset ParseInstant(string text, string path)
     {
         ArgumentNullException.ThrowIfNull(text);
-        if (!OffsetSuffix().IsMatch(text))
+        if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out DateTimeOffset at) || !text.Contains('T', StringComparison.OrdinalIgnoreCase))
         {
-            throw new PromotionFormatException($"{path}: '{Clip(text)}' has no offset (Z or ±hh:mm): an instant without one is ambiguous");
+            throw new PromotionFormatException($"{path}: '{Clip(text)}' is not an ISO 8601 instant (such as 2026-12-01T18:00:00+09:00)");
         }
 
-        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out DateTimeOffset at)
+        return OffsetSuffix().IsMatch(text)
             ? at
-            : throw new PromotionFormatException($"{path}: '{Clip(text)}' is not an ISO 8601 instant");
+            : throw new PromotionFormatException($"{path}: '{Clip(text)}' has no offset (Z or ±hh:mm): an instant without one is ambiguous (in a URL, write + as %2B)");
     }
 
     /// <summary>Parses <c>online</c>, <c>store</c> or <c>app</c>.</summary>
@@ -158,7 +166,7 @@ public static partial class PromotionJson
         JsonElement value = Required(e, "value", path);
         if (value.ValueKind != JsonValueKind.Number || !value.TryGetDecimal(out decimal v))
         {
-            throw new PromotionFormatException($"{path}.value: must be a number");
+            throw new PromotionFormatException($"{path}.value: must be a number (a percent from 0 to 100, or minor units)");
         }
 
         return type switch
@@ -199,9 +207,9 @@ public static partial class PromotionJson
             return null;
         }
 
-        if (d.ValueKind != JsonValueKind.Array)
+        if (d.ValueKind != JsonValueKind.Array || d.GetArrayLength() == 0)
         {
-            throw new PromotionFormatException($"{path}.dayparts: must be an array");
+            throw new PromotionFormatException($"{path}.dayparts: must be a non-empty array (leave it out for all day)");
         }
 
         var parts = new List<Daypart>();

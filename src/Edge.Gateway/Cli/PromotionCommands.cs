@@ -52,12 +52,13 @@ internal static class PromotionCommands
                 {
                     Answer(w, line ?? throw new PromotionFormatException($"line: longer than {MaxLineBytes} bytes"));
                 }
-                catch (Exception ex) when (ex is PromotionFormatException or ArgumentException or JsonException or DecoderFallbackException)
+                catch (Exception ex) when (ex is PromotionFormatException or ArgumentException or JsonException or DecoderFallbackException or InvalidOperationException)
                 {
                     w.WriteString("error", ex switch
                     {
                         DecoderFallbackException => "not valid UTF-8: " + ex.Message,
                         JsonException => "not a JSON object: " + ex.Message,
+                        InvalidOperationException => "a string is not valid Unicode (a lone surrogate escape): " + ex.Message,
                         _ => ex.Message,
                     });
                 }
@@ -75,7 +76,7 @@ internal static class PromotionCommands
     {
         // Invalid UTF-8 is refused, never silently replaced: the answer would be for a different SKU.
         _ = StrictUtf8.GetCharCount(line);
-        using JsonDocument doc = JsonDocument.Parse(line, new JsonDocumentOptions { MaxDepth = 16 });
+        using JsonDocument doc = JsonDocument.Parse(line, new JsonDocumentOptions { MaxDepth = 16, AllowDuplicateProperties = false });
         PromotionJson.Request r = PromotionJson.ReadRequest(doc.RootElement);
         Evaluation result = PromotionEngine.Evaluate(r.Product, r.At, r.Channel, r.TimeZone, r.Promotions, r.Audience);
         w.WriteNumber("price", result.Price);

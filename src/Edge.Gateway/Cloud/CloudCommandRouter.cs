@@ -116,7 +116,7 @@ public sealed class CloudCommandRouter
         JsonElement args;
         try
         {
-            using JsonDocument doc = JsonDocument.Parse(payload.Length == 0 ? "{}"u8.ToArray() : payload);
+            using JsonDocument doc = JsonDocument.Parse(payload.Length == 0 ? "{}"u8.ToArray() : payload, new JsonDocumentOptions { AllowDuplicateProperties = false });
             if (doc.RootElement.ValueKind != JsonValueKind.Object)
             {
                 return CommandResult.Failed(CommandOutcome.Invalid, "command payload must be a JSON object");
@@ -149,8 +149,23 @@ public sealed class CloudCommandRouter
 
     private static CloudReply Reply(CommandResult result) => new((int)result.Outcome, JsonSerializer.SerializeToUtf8Bytes(result.Body));
 
-    private static string Text(JsonElement args, string name) =>
-        args.TryGetProperty(name, out JsonElement v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : throw new ArgumentException($"\"{name}\" must be a string");
+    private static string Text(JsonElement args, string name)
+    {
+        if (!args.TryGetProperty(name, out JsonElement v) || v.ValueKind != JsonValueKind.String)
+        {
+            throw new ArgumentException($"\"{name}\" must be a string");
+        }
+
+        try
+        {
+            return v.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            // A lone UTF-16 surrogate escape ("\ud800") is valid JSON but no text.
+            throw new ArgumentException($"\"{name}\" is not valid Unicode (a lone surrogate escape)");
+        }
+    }
 
     private static double Number(JsonElement args, string name) =>
         args.TryGetProperty(name, out JsonElement v) && v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out double d) ? d : throw new ArgumentException($"\"{name}\" must be a number");

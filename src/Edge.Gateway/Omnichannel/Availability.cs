@@ -51,7 +51,8 @@ public sealed class AvailabilityCalculator(ShelfLayout layout, StockBoard board,
         int reserved = holding.Sum(r => r.Quantity);
         int? shelfUnits = shelves.Length > 0 && shelves.All(p => p.Count is not null) ? shelves.Sum(p => p.Count!.Value) : null;
         OnlineStockLevel? online = data.Online(sku);
-        bool stale = online is null || now - online.AsOf > options.Value.OnlineStockMaxAge;
+        // A level from the future (a cloud clock ahead of ours by more than a jump) is no more trustworthy than an old one.
+        bool stale = online is null || now - online.AsOf > options.Value.OnlineStockMaxAge || online.AsOf - now > options.Value.MaxClockJump;
         return new SkuAvailability(sku, shelfUnits is { } u ? Math.Max(0, u - reserved) : null, shelfUnits, reserved, shelves,
             [.. holding.Select(r => r.OrderId).Distinct(StringComparer.Ordinal)], stale ? null : online!.Available, online?.AsOf, online is not null && stale);
     }

@@ -67,8 +67,12 @@ public static class OmnichannelRegistration
                 })
                 : Results.NotFound(new { error = $"no product '{sku}': neither the catalog nor a shelf has it" });
         });
-        app.MapGet("/api/availability", (string? sku, AvailabilityCalculator availability, TimeProvider time) =>
-            sku is null ? Results.Ok(availability.All()) : Results.Ok(availability.Of(sku, time.GetUtcNow())));
+        app.MapGet("/api/availability", (string? sku, AvailabilityCalculator availability, TimeProvider time) => sku switch
+        {
+            null => Results.Ok(availability.All()),
+            "" => Results.BadRequest(new { error = "sku is empty: leave it out for every SKU" }),
+            _ => Results.Ok(availability.Of(sku, time.GetUtcNow())),
+        });
         return app;
     }
 }

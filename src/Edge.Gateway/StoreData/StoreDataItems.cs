@@ -64,9 +64,14 @@ public static class StoreDataItems
         Product p = PromotionJson.ReadProduct(e, path);
         CheckKey(p.Sku, path + ".sku");
         LocalizedText name = PromotionJson.ReadText(e, "name", path);
-        if (name.Ja is null && name.En is null)
+        if (string.IsNullOrWhiteSpace(name.Ja) && string.IsNullOrWhiteSpace(name.En))
         {
-            throw new PromotionFormatException($"{path}.name: needs ja, en or both");
+            throw new PromotionFormatException($"{path}.name: needs ja, en or both, not empty");
+        }
+
+        if (p.MinPrice > p.Price)
+        {
+            throw new PromotionFormatException($"{path}.minPrice: {p.MinPrice} is above the price {p.Price}");
         }
 
         string category = PromotionJson.RequiredString(e, "category", path);
@@ -91,6 +96,10 @@ public static class StoreDataItems
     {
         PromotionJson.RequireObject(e, path);
         string order = CheckKey(PromotionJson.RequiredString(e, "orderId", path), path + ".orderId");
+        if (order.Contains(':', StringComparison.Ordinal))
+        {
+            throw new PromotionFormatException($"{path}.orderId: must not contain ':' (a reservation line's key is orderId:sku)");
+        }
         string sku = CheckKey(PromotionJson.RequiredString(e, "sku", path), path + ".sku");
         long quantity = PromotionJson.Whole(PromotionJson.Required(e, "quantity", path), path + ".quantity");
         if (quantity is < 1 or > 10_000)

@@ -15,6 +15,9 @@ namespace Edge.Gateway.StoreData;
 public sealed class StoreDataRepository
 {
     private const int InsertChunk = 1000;
+
+    /// <summary>Largest version taken: 2^53 - 1, as for desired configuration.</summary>
+    public const long MaxVersion = (1L << 53) - 1;
     private readonly GatewayDatabase _database;
 
     /// <summary>Binds to the gateway database; a payload stored whole by an older gateway is dropped (its version with it).</summary>
@@ -78,7 +81,7 @@ public sealed class StoreDataRepository
 
         try
         {
-            using JsonDocument doc = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 32 });
+            using JsonDocument doc = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 32, AllowDuplicateProperties = false });
             return Apply(kind, doc.RootElement, now);
         }
         catch (JsonException ex)
@@ -88,6 +91,11 @@ public sealed class StoreDataRepository
         catch (PromotionFormatException ex)
         {
             return Rejected(kind, ex.Message);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // System.Text.Json refuses to decode a lone UTF-16 surrogate escape ("\ud800").
+            return Rejected(kind, "payload has a string that is not valid Unicode (a lone surrogate escape): " + ex.Message);
         }
     }
 
@@ -117,7 +125,17 @@ public sealed class StoreDataRepository
             return Rejected(kind, "\"version\" must be a whole number >= 0");
         }
 
+        if (version > MaxVersion)
+        {
+            return Rejected(kind, $"\"version\" must be at most {MaxVersion} (2^53 - 1, what every JSON reader keeps exact)");
+        }
+
         bool delta = root.TryGetProperty("baseVersion", out JsonElement b) && b.ValueKind != JsonValueKind.Null;
+        bool snapshotShape = root.TryGetProperty("items", out JsonElement itemsProperty) && itemsProperty.ValueKind != JsonValueKind.Null;
+        if (delta == snapshotShape && (delta || root.TryGetProperty("upsert", out _) || root.TryGetProperty("remove", out _)))
+        {
+            return Rejected(kind, "a payload is a snapshot (\"items\") or a delta (\"baseVersion\" with \"upsert\" and/or \"remove\"), not both");
+        }
         long baseVersion = 0;
         if (delta && (b.ValueKind != JsonValueKind.Number || !b.TryGetInt64(out baseVersion) || baseVersion < 0 || baseVersion >= version))
         {
@@ -144,6 +162,10 @@ public sealed class StoreDataRepository
                 removed = [.. r.EnumerateArray().Select((k, i) => k.ValueKind == JsonValueKind.String && k.GetString() is { Length: > 0 } key
                     ? key
                     : throw new PromotionFormatException($"remove[{i}]: must be a non-empty key"))];
+                if (removed.Distinct(StringComparer.Ordinal).Count() != removed.Length)
+                {
+                    return Rejected(kind, "remove: a key appears twice");
+                }
             }
         }
         else if (!root.TryGetProperty("items", out items) || items.ValueKind != JsonValueKind.Array)
@@ -163,6 +185,11 @@ public sealed class StoreDataRepository
             if (!keys.Add(key))
             {
                 return Rejected(kind, $"{list}[{index}]: key '{key}' appears twice in one payload");
+            }
+
+            if (removed.Contains(key, StringComparer.Ordinal))
+            {
+                return Rejected(kind, $"{list}[{index}]: key '{key}' is also in remove");
             }
 
             ordered.Add(key);
@@ -190,13 +217,15 @@ public sealed class StoreDataRepository
             .Chunk(InsertChunk);
         if (delta)
         {
+            int gone = 0;
             _database.Run(db =>
             {
                 ILiteCollection<BsonDocument> collection = db.GetCollection(current);
                 db.BeginTrans();
                 try
                 {
-                    int count = Meta(db, kind).Items - removed.Count(key => collection.Delete(key));
+                    gone = removed.Count(key => collection.Delete(key));
+                    int count = Meta(db, kind).Items - gone;
                     foreach (BsonDocument[] chunk in chunks)
                     {
                         count += collection.Upsert(chunk);
@@ -211,7 +240,7 @@ public sealed class StoreDataRepository
                     throw;
                 }
             });
-            return new Result(kind, Outcome.Stored, $"stored version {version}: delta from {baseVersion}, {upserts.Count} upserted, {removed.Length} removed", version, version, false, upserts, removed);
+            return new Result(kind, Outcome.Stored, $"stored version {version}: delta from {baseVersion}, {upserts.Count} upserted, {gone} removed ({removed.Length - gone} not stored)", version, version, false, upserts, removed);
         }
 
         // A snapshot is written into a collection of its own, a chunk per transaction (so neither memory nor the

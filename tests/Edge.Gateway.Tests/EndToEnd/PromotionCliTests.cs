@@ -48,7 +48,15 @@ public sealed class PromotionCliTests : IDisposable
             expected.Add(Library(input));
         }
 
-        byte[][] poison = [[0x7b, 0x22, 0xff, 0x22, 0x7d], Encoding.UTF8.GetBytes("not json"), [], Encoding.UTF8.GetBytes("[1,2]"), Encoding.UTF8.GetBytes(new string('[', 100))];
+        string template = "{\"product\":{\"sku\":\"SKU\",\"price\":500,\"currency\":\"JPY\"},\"at\":\"2026-12-01T00:00:00Z\",\"timeZone\":\"UTC\",\"channel\":\"store\",\"promotions\":PROMOS}";
+        string promotion = "{\"id\":\"a\",\"skus\":[\"SKU\"],\"discount\":{\"type\":\"amount\",\"value\":50}}";
+        byte[][] poison =
+        [
+            [0x7b, 0x22, 0xff, 0x22, 0x7d], Encoding.UTF8.GetBytes("not json"), [], Encoding.UTF8.GetBytes("[1,2]"), Encoding.UTF8.GetBytes(new string('[', 100)),
+            Encoding.UTF8.GetBytes(template.Replace("\"SKU\",\"price\"", "\"\\ud800\",\"price\"", StringComparison.Ordinal).Replace("PROMOS", "[]", StringComparison.Ordinal)),
+            Encoding.UTF8.GetBytes(template.Replace("PROMOS", $"[{promotion},{promotion}]", StringComparison.Ordinal)),
+            Encoding.UTF8.GetBytes(template.Replace("\"price\":500", "\"price\":500,\"price\":5", StringComparison.Ordinal).Replace("PROMOS", "[]", StringComparison.Ordinal)),
+        ];
         lines.AddRange(poison);
         string file = Path.Combine(_dir, "requests.jsonl");
         await File.WriteAllBytesAsync(file, [.. lines.SelectMany(l => l.Append((byte)'\n'))]);
@@ -67,6 +75,9 @@ public sealed class PromotionCliTests : IDisposable
 
         Assert.All(answers[^poison.Length..], a => Assert.StartsWith("{\"error\":", a, StringComparison.Ordinal));
         Assert.Contains("not valid UTF-8", answers[^poison.Length], StringComparison.Ordinal);
+        Assert.Contains("not valid Unicode", answers[^3], StringComparison.Ordinal);
+        Assert.Contains("promotions[1].id: 'a' appears twice", answers[^2], StringComparison.Ordinal);
+        Assert.Contains("not a JSON object", answers[^1], StringComparison.Ordinal);
     }
 
     [Fact]

@@ -204,6 +204,8 @@ public sealed class FreshnessTests : IDisposable
         Assert.Null(stale.Online);
         Assert.True(stale.OnlineStale);
         Assert.Null(stale.InStore);
+        SkuAvailability fromTheFuture = availability.Of("A", Midnight.AddMinutes(-3));
+        Assert.True(fromTheFuture.OnlineStale, "a level stamped more than a clock jump ahead of now is not trusted");
     }
 
     [Fact]

@@ -29,14 +29,14 @@ public sealed class OmnichannelHostTests : IDisposable
         {
             string[] skus = [.. Enumerable.Range(0, 20).Select(i => $"R{round}-{i}")];
             string[] categories = ["snacks", "drinks", "dairy"];
-            var catalog = skus.Select(s => new
+            var catalog = skus.Select(s => (s, price: random.Next(0, 5000))).Select(p => new
             {
-                sku = s,
-                name = new { ja = "商品 " + s, en = "Product " + s },
-                price = random.Next(0, 5000),
+                sku = p.s,
+                name = new { ja = "商品 " + p.s, en = "Product " + p.s },
+                p.price,
                 currency = "JPY",
                 category = categories[random.Next(3)],
-                minPrice = random.Next(4) == 0 ? random.Next(0, 2000) : (int?)null,
+                minPrice = random.Next(4) == 0 ? random.Next(0, p.price + 1) : (int?)null,
             }).ToArray();
             string[] types = ["percent", "amount", "price"];
             string[] days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
@@ -93,6 +93,9 @@ public sealed class OmnichannelHostTests : IDisposable
         Assert.Equal(HttpStatusCode.BadRequest, noOffset.StatusCode);
         Assert.Contains("offset", await noOffset.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.BadRequest, badChannel.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await host.Http.GetAsync("/api/availability?sku=")).StatusCode);
+        HttpResponseMessage garbage = await host.Http.GetAsync($"/api/prices?sku={shelf.Sku}&at=garbage");
+        Assert.Contains("not an ISO 8601 instant", await garbage.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]

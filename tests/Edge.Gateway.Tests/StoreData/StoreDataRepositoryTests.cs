@@ -56,6 +56,15 @@ public sealed class StoreDataRepositoryTests : IDisposable
     [InlineData("{\"version\":9,\"items\":[{\"id\":\"x\",\"skus\":[\"a\"],\"discount\":{\"type\":\"percent\",\"value\":10},\"start\":\"2026-12-01T00:00:00\"}]}", "items[0].start")]
     [InlineData("{\"version\":9,\"items\":[{\"id\":\"x\",\"discount\":{\"type\":\"percent\",\"value\":10}}]}", "items[0]: needs a scope")]
     [InlineData("{\"version\":9,\"baseVersion\":9,\"upsert\":[]}", "\"baseVersion\"")]
+    // Found by trying the gateway as a hostile user would:
+    [InlineData("{\"version\":9,\"items\":[{\"id\":\"x\",\"skus\":[\"a\"],\"discount\":{\"type\":\"percent\",\"value\":10,\"type\":\"price\"}}]}", "not JSON")]
+    [InlineData("{\"version\":9,\"items\":[{\"id\":\"\\ud800\",\"skus\":[\"a\"],\"discount\":{\"type\":\"percent\",\"value\":10}}]}", "not valid Unicode")]
+    [InlineData("{\"version\":9,\"baseVersion\":2,\"items\":[]}", "not both")]
+    [InlineData("{\"version\":9,\"upsert\":[]}", "not both")]
+    [InlineData("{\"version\":3,\"baseVersion\":2,\"upsert\":[{\"id\":\"p1\",\"skus\":[\"a\"],\"discount\":{\"type\":\"percent\",\"value\":10}}],\"remove\":[\"p1\"]}", "upsert[0]: key 'p1' is also in remove")]
+    [InlineData("{\"version\":3,\"baseVersion\":2,\"remove\":[\"p1\",\"p1\"]}", "remove: a key appears twice")]
+    [InlineData("{\"version\":9007199254740992,\"items\":[]}", "at most 9007199254740991")]
+    [InlineData("{\"version\":9,\"items\":[{\"id\":\"x\",\"skus\":[\"a\"],\"discount\":{\"type\":\"percent\",\"value\":10},\"dayparts\":[]}]}", "items[0].dayparts")]
     public void MalformedPayloads_AreRejectedWithAReason_AndChangeNothing(string json, string reason)
     {
         Apply($"{{\"version\":2,\"items\":[{Promotion("p1")}]}}");
@@ -128,6 +137,9 @@ public sealed class StoreDataRepositoryTests : IDisposable
     [InlineData(StoreDataKinds.Catalog, "{\"sku\":\"a\",\"name\":{},\"price\":1,\"currency\":\"JPY\",\"category\":\"c\"}", "items[0].name")]
     [InlineData(StoreDataKinds.Catalog, "{\"sku\":\"a\",\"name\":{\"en\":\"A\"},\"price\":1,\"currency\":\"yen\",\"category\":\"c\"}", "items[0].currency")]
     [InlineData(StoreDataKinds.Catalog, "{\"sku\":\"a\",\"name\":{\"en\":\"A\"},\"price\":1,\"currency\":\"JPY\",\"category\":\"c\",\"imageUrl\":\"file:///etc/passwd\"}", "items[0].imageUrl")]
+    [InlineData(StoreDataKinds.Catalog, "{\"sku\":\"a\",\"name\":{\"en\":\"\"},\"price\":1,\"currency\":\"JPY\",\"category\":\"c\"}", "items[0].name")]
+    [InlineData(StoreDataKinds.Catalog, "{\"sku\":\"a\",\"name\":{\"en\":\"A\"},\"price\":100,\"minPrice\":200,\"currency\":\"JPY\",\"category\":\"c\"}", "items[0].minPrice")]
+    [InlineData(StoreDataKinds.Reservations, "{\"orderId\":\"C:1\",\"sku\":\"A\",\"quantity\":1,\"status\":\"reserved\",\"pickupBy\":\"2026-11-23T18:00:00Z\"}", "items[0].orderId")]
     public void BadItemsOfEveryKind_AreNamedByItemAndField(string kind, string item, string field)
     {
         StoreDataRepository.Result r = Apply($"{{\"version\":1,\"items\":[{item}]}}", kind);
