@@ -257,7 +257,7 @@ public static partial class PromotionJson
     private static string ReadCurrency(JsonElement e, string path) =>
         e.ValueKind == JsonValueKind.String && e.GetString() is { } c && Currencies.IsCode(c)
             ? c
-            : throw new PromotionFormatException($"{path}: must be an ISO 4217 code of three capital letters (JPY, USD)");
+            : throw new PromotionFormatException($"{path}: must be an ISO 4217 currency code in circulation (JPY, USD, EUR, …)");
 
     /// <summary>Reads <c>{ja, en}</c> text; absent is empty.</summary>
     public static LocalizedText ReadText(JsonElement e, string name, string path)

@@ -36,7 +36,7 @@ internal sealed class OmnichannelOptionsValidator(BindingProblems binding) : Sec
 
         if (!Edge.Promotions.Currencies.IsCode(options.Currency))
         {
-            yield return $"Omnichannel:Currency: '{options.Currency}' is not an ISO 4217 code (three capital letters, such as JPY)";
+            yield return $"Omnichannel:Currency: '{options.Currency}' is not an ISO 4217 currency code in circulation (such as JPY)";
         }
 
         foreach ((string key, TimeSpan value) in new (string, TimeSpan)[] { ("OnlineStockMaxAge", options.OnlineStockMaxAge), ("MaxClockJump", options.MaxClockJump),

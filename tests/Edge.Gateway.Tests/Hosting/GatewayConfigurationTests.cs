@@ -89,7 +89,7 @@ public class GatewayConfigurationTests
     [InlineData("Cloud:Mode", "Mqtt", null)]
     [InlineData("Cloud:Mqtt:ProtocolVersion", "4", "Cloud:Mqtt:ProtocolVersion must be 3.1.1 or 5")]
     [InlineData("Omnichannel:TimeZone", "Mars/Olympus", "Omnichannel:TimeZone: 'Mars/Olympus' is not a time zone this machine knows (an IANA id such as Asia/Tokyo; is tzdata installed?)")]
-    [InlineData("Omnichannel:Currency", "yen", "Omnichannel:Currency: 'yen' is not an ISO 4217 code (three capital letters, such as JPY)")]
+    [InlineData("Omnichannel:Currency", "yen", "Omnichannel:Currency: 'yen' is not an ISO 4217 currency code in circulation (such as JPY)")]
     [InlineData("Omnichannel:OnlineStockMaxAge", "-00:01:00", "Omnichannel:OnlineStockMaxAge: must be longer than 0 (a time span such as 00:15:00)")]
     [InlineData("Omnichannel:Freshness", "1", "Omnichannel:Freshness is not a known key")]
     public void OtherSections_AreValidatedToo(string key, string value, string? expected)

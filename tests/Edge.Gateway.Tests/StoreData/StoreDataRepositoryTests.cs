@@ -138,6 +138,7 @@ public sealed class StoreDataRepositoryTests : IDisposable
     [InlineData(StoreDataKinds.Catalog, "{\"sku\":\"a\",\"name\":{\"en\":\"A\"},\"price\":1,\"currency\":\"yen\",\"category\":\"c\"}", "items[0].currency")]
     [InlineData(StoreDataKinds.Catalog, "{\"sku\":\"a\",\"name\":{\"en\":\"A\"},\"price\":1,\"currency\":\"JPY\",\"category\":\"c\",\"imageUrl\":\"file:///etc/passwd\"}", "items[0].imageUrl")]
     [InlineData(StoreDataKinds.Catalog, "{\"sku\":\"a\",\"name\":{\"en\":\"\"},\"price\":1,\"currency\":\"JPY\",\"category\":\"c\"}", "items[0].name")]
+    [InlineData(StoreDataKinds.Catalog, "{\"sku\":\"a\",\"name\":{\"en\":\"A\"},\"price\":1,\"currency\":\"ZZZ\",\"category\":\"c\"}", "items[0].currency")]
     [InlineData(StoreDataKinds.Catalog, "{\"sku\":\"a\",\"name\":{\"en\":\"A\"},\"price\":100,\"minPrice\":200,\"currency\":\"JPY\",\"category\":\"c\"}", "items[0].minPrice")]
     [InlineData(StoreDataKinds.Reservations, "{\"orderId\":\"C:1\",\"sku\":\"A\",\"quantity\":1,\"status\":\"reserved\",\"pickupBy\":\"2026-11-23T18:00:00Z\"}", "items[0].orderId")]
     public void BadItemsOfEveryKind_AreNamedByItemAndField(string kind, string item, string field)
