@@ -27,6 +27,9 @@ public sealed record StoreDataChanged(string Kind, long Version, bool Snapshot =
 /// </summary>
 internal sealed class ApplyStoreDataHandler(StoreDataRepository repository, StoreDataView view, EventBus bus, TimeProvider time) : ICommandHandler<ApplyStoreData>
 {
+    /// <summary>A snapshot at least this large is followed by a full, compacting collection.</summary>
+    public const int LargePayloadBytes = 1024 * 1024;
+
     /// <summary>A gap that is still open this long after its snapshot request is asked about again.</summary>
     public static readonly TimeSpan RequestAgainAfter = TimeSpan.FromMinutes(5);
 
@@ -41,6 +44,13 @@ internal sealed class ApplyStoreDataHandler(StoreDataRepository repository, Stor
         {
             case StoreDataRepository.Outcome.Stored:
                 view.Apply(r, now);
+                if (r.Snapshot && command.Payload.Length >= LargePayloadBytes)
+                {
+                    // A large snapshot churns hundreds of MiB through the heap (LiteDB allocates about 12 KB per
+                    // document it inserts); give the memory back to the system now rather than keep it for good.
+                    GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+                }
+
                 _requested.TryRemove(command.Kind, out _);
                 bus.Publish(new StoreDataChanged(command.Kind, r.StoredVersion, r.Snapshot, r.Snapshot ? null : [.. r.Upserts.Select(u => u.Key), .. r.Removed]));
                 return Task.FromResult(CommandResult.Done(new JsonObject { ["result"] = r.Message, ["version"] = r.StoredVersion }));
