@@ -74,10 +74,10 @@ public static class PromotionEngine
         IReadOnlyList<Promotion> promotions, string? audience = null)
     {
         ArgumentNullException.ThrowIfNull(promotions);
-        Promotion[] all = [.. promotions];
+        Promotion[] all = promotions as Promotion[] ?? [.. promotions];
         int[] indices = new int[all.Length];
         PriceResult r = Evaluate(product, at, channel, storeTimeZone, all, indices, audience);
-        return new Evaluation(r.Price, product.Price, [.. indices.AsSpan(0, r.AppliedCount).ToArray().Select(i => all[i])]);
+        return new Evaluation(r.Price, product.Price, [.. indices.Take(r.AppliedCount).Select(i => all[i])]);
     }
 
     /// <summary>Whether <paramref name="promotion"/> may apply to <paramref name="product"/> at <paramref name="at"/> on <paramref name="channel"/>.</summary>

@@ -136,7 +136,7 @@ internal static class PromotionCommands
 
     private static byte[]? Take(MemoryStream line, ref bool tooLong)
     {
-        byte[]? result = tooLong ? null : line.ToArray().AsSpan().TrimEnd((byte)'\r').ToArray();
+        byte[]? result = tooLong ? null : line.GetBuffer().AsSpan(0, (int)line.Length).TrimEnd((byte)'\r').ToArray();
         line.SetLength(0);
         tooLong = false;
         return result;

@@ -37,17 +37,21 @@ public sealed class AvailabilityCalculator(ShelfLayout layout, StockBoard board,
     public IReadOnlyList<SkuAvailability> All()
     {
         DateTimeOffset now = time.GetUtcNow();
-        IEnumerable<string> skus = layout.Shelves.Select(s => s.Sku).Concat(data.Reservations.Select(r => r.Sku));
-        return [.. skus.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Select(s => Of(s, now))];
+        // Every second on a Pi: the reservations are read and grouped once, not once per SKU.
+        ILookup<string, ReservationLine> bySku = data.Reservations.ToLookup(r => r.Sku, StringComparer.Ordinal);
+        IEnumerable<string> skus = layout.Shelves.Select(s => s.Sku).Concat(bySku.Select(g => g.Key));
+        return [.. skus.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Select(s => Of(s, now, bySku[s]))];
     }
 
     /// <summary>One SKU at <paramref name="now"/>.</summary>
-    public SkuAvailability Of(string sku, DateTimeOffset now)
+    public SkuAvailability Of(string sku, DateTimeOffset now) => Of(sku, now, data.Reservations.Where(r => r.Sku == sku));
+
+    private SkuAvailability Of(string sku, DateTimeOffset now, IEnumerable<ReservationLine> lines)
     {
         ShelfPart[] shelves = [.. layout.Shelves.Where(s => s.Sku == sku).Select(s => board.Get(s.Id) is { } row
             ? new ShelfPart(s.Id, row.Counted && row.Status != SlotStatus.Faulted ? row.Count : null, row.Status.ToString().ToLowerInvariant())
             : new ShelfPart(s.Id, null, "starting"))];
-        ReservationLine[] holding = [.. data.Reservations.Where(r => r.Sku == sku && r.Holds(now)).OrderBy(r => r.OrderId, StringComparer.Ordinal)];
+        ReservationLine[] holding = [.. lines.Where(r => r.Holds(now)).OrderBy(r => r.OrderId, StringComparer.Ordinal)];
         int reserved = holding.Sum(r => r.Quantity);
         int? shelfUnits = shelves.Length > 0 && shelves.All(p => p.Count is not null) ? shelves.Sum(p => p.Count!.Value) : null;
         OnlineStockLevel? online = data.Online(sku);

@@ -58,8 +58,8 @@ public sealed class PriceService(StoreDataView data, ShelfLayout layout, StoreCl
         DateTimeOffset now = clock.Check();
         bool trusted = at is not null || clock.Plausible;
         DateTimeOffset instant = at ?? now;
-        ReadOnlySpan<Promotion> all = data.Promotions;
-        IReadOnlyList<Promotion> candidates = trusted ? all.ToArray() : [.. all.ToArray().Where(p => !p.IsTimeLimited)];
+        IReadOnlyList<Promotion> all = data.Promotions;
+        IReadOnlyList<Promotion> candidates = trusted ? all : [.. all.Where(p => !p.IsTimeLimited)];
         Evaluation result = PromotionEngine.Evaluate(found.Product, instant, channel, _zone, candidates, audience);
         string[] multibuy = [.. candidates.Where(p => p.Multibuy is not null && PromotionEngine.IsEligible(p, found.Product, instant, channel, _zone, audience)).Select(p => p.Multibuy!)];
         return new PriceView(sku, channel.ToString().ToLowerInvariant(), instant, found.Product.Currency, result.Price, result.BasePrice, found.Source,

@@ -56,8 +56,9 @@ public sealed class StoreDataRepository
     /// <param name="Snapshot">True when the kind was replaced whole.</param>
     /// <param name="Upserts">The items written, typed (empty for a catalog snapshot: it is read back by key).</param>
     /// <param name="Removed">Keys removed by a delta.</param>
+    /// <param name="Items">Items of the kind stored now (when stored; otherwise 0).</param>
     public sealed record Result(string Kind, Outcome Outcome, string Message, long Version, long StoredVersion, bool Snapshot,
-        IReadOnlyList<(string Key, object Value)> Upserts, IReadOnlyList<string> Removed);
+        IReadOnlyList<(string Key, object Value)> Upserts, IReadOnlyList<string> Removed, int Items = 0);
 
     /// <summary>Older payloads stored whole (before items had a schema) that were dropped at start.</summary>
     public int LegacyDropped { get; }
@@ -99,11 +100,11 @@ public sealed class StoreDataRepository
         }
     }
 
-    /// <summary>The stored version of a kind and when it was received, if any.</summary>
-    public (long Version, DateTimeOffset ReceivedAt)? VersionOf(string kind) => _database.Run<(long, DateTimeOffset)?>(db =>
+    /// <summary>The stored version of a kind, when it was received and how many items it has, if any.</summary>
+    public (long Version, DateTimeOffset ReceivedAt, int Items)? VersionOf(string kind) => _database.Run<(long, DateTimeOffset, int)?>(db =>
     {
         BsonDocument? d = db.GetCollection("store_data").FindById(kind);
-        return d is null ? null : (d["version"].AsInt64, DateTimeOffset.FromUnixTimeMilliseconds(d["ts"].AsInt64));
+        return d is null ? null : (d["version"].AsInt64, DateTimeOffset.FromUnixTimeMilliseconds(d["ts"].AsInt64), d["items"].AsInt32);
     });
 
     /// <summary>Every stored item of a kind, typed.</summary>
@@ -201,7 +202,7 @@ public sealed class StoreDataRepository
             index++;
         }
 
-        (long stored, string current, _) = Meta(kind);
+        (long stored, string current, int storedItems) = Meta(kind);
         if (version <= stored)
         {
             return new Result(kind, Outcome.Ignored, $"version {version} is not newer than the stored {stored}", version, stored, !delta, [], []);
@@ -218,6 +219,7 @@ public sealed class StoreDataRepository
         if (delta)
         {
             int gone = 0;
+            int count = storedItems;
             _database.Run(db =>
             {
                 ILiteCollection<BsonDocument> collection = db.GetCollection(current);
@@ -225,7 +227,7 @@ public sealed class StoreDataRepository
                 try
                 {
                     gone = removed.Count(key => collection.Delete(key));
-                    int count = Meta(db, kind).Items - gone;
+                    count -= gone;
                     foreach (BsonDocument[] chunk in chunks)
                     {
                         count += collection.Upsert(chunk);
@@ -240,7 +242,7 @@ public sealed class StoreDataRepository
                     throw;
                 }
             });
-            return new Result(kind, Outcome.Stored, $"stored version {version}: delta from {baseVersion}, {upserts.Count} upserted, {gone} removed ({removed.Length - gone} not stored)", version, version, false, upserts, removed);
+            return new Result(kind, Outcome.Stored, $"stored version {version}: delta from {baseVersion}, {upserts.Count} upserted, {gone} removed ({removed.Length - gone} not stored)", version, version, false, upserts, removed, count);
         }
 
         // A snapshot is written into a collection of its own, a chunk per transaction (so neither memory nor the
@@ -259,7 +261,7 @@ public sealed class StoreDataRepository
             _database.Run(db => db.DropCollection(current));
         }
 
-        return new Result(kind, Outcome.Stored, $"stored version {version}: snapshot of {index} items", version, version, true, upserts, []);
+        return new Result(kind, Outcome.Stored, $"stored version {version}: snapshot of {index} items", version, version, true, upserts, [], index);
     }
 
     private (long Version, string Collection, int Items) Meta(string kind) => _database.Run(db => Meta(db, kind));

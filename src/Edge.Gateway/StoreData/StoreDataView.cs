@@ -30,7 +30,7 @@ public sealed class StoreDataView
         {
             if (repository.VersionOf(kind) is { } v)
             {
-                _versions[kind] = (v.Version, v.ReceivedAt, repository.Count(kind));
+                _versions[kind] = v;
             }
         }
 
@@ -43,7 +43,7 @@ public sealed class StoreDataView
     /// Every promotion, in id order: the engine's last tie-break is input order, so every channel that passes
     /// promotions sorted by id computes the same price as the gateway.
     /// </summary>
-    public ReadOnlySpan<Promotion> Promotions => Volatile.Read(ref _promotions);
+    public IReadOnlyList<Promotion> Promotions => Volatile.Read(ref _promotions);
 
     /// <summary>The catalog product of a SKU, or null when the catalog has none (or none has arrived).</summary>
     public CatalogItem? Catalog(string sku)
@@ -80,7 +80,7 @@ public sealed class StoreDataView
         ArgumentNullException.ThrowIfNull(stored);
         string kind = stored.Kind;
         Apply(kind, stored.Snapshot, stored.Upserts, stored.Removed);
-        _versions[kind] = (stored.StoredVersion, receivedAt, _repository.Count(kind));
+        _versions[kind] = (stored.StoredVersion, receivedAt, stored.Items);
     }
 
     private void Apply(string kind, bool snapshot, IReadOnlyList<(string Key, object Value)> upserts, IReadOnlyList<string> removed)
