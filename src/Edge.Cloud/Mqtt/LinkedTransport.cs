@@ -101,6 +101,9 @@ public abstract class LinkedTransport : ICloudTransport, IAsyncDisposable
     public abstract Task ReportAsync(long desiredVersion, JsonObject reported, CancellationToken cancellationToken);
 
     /// <inheritdoc />
+    public virtual Task<bool> PublishStateAsync(string name, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken) => Task.FromResult(false);
+
+    /// <inheritdoc />
     public ValueTask DisposeAsync()
     {
         GC.SuppressFinalize(this);

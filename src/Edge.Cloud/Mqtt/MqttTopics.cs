@@ -2,7 +2,7 @@ namespace Edge.Cloud.Mqtt;
 
 /// <summary>
 /// A gateway's topics on a plain broker, under a prefix the gateway chooses. Up: <c>{prefix}/events/{type}</c>,
-/// <c>{prefix}/status</c> (retained), <c>{prefix}/replies</c>, <c>{prefix}/config/reported</c>. Down:
+/// <c>{prefix}/status</c> (retained), <c>{prefix}/replies</c>, <c>{prefix}/config/reported</c>, retained state at <c>{prefix}/{name}</c>. Down:
 /// <c>{prefix}/commands/{name}</c>, <c>{prefix}/config/desired</c>, and named data on topics of the gateway's choosing.
 /// </summary>
 public sealed class MqttTopics
@@ -42,6 +42,18 @@ public sealed class MqttTopics
 
     /// <summary>What the gateway subscribes to.</summary>
     public IReadOnlyList<string> Subscriptions => [Prefix + "/commands/+", ConfigDesired, .. _dataTopics.Values];
+
+    /// <summary>Topic of retained state under the prefix: <c>{prefix}/{name}</c>, each level of <paramref name="name"/> checked.</summary>
+    public string State(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        foreach (string level in name.Split('/'))
+        {
+            CheckLevel(level, nameof(name));
+        }
+
+        return $"{Prefix}/{name}";
+    }
 
     /// <summary>Topic of an uplink event.</summary>
     public string Event(string type) => $"{Prefix}/events/{CheckLevel(type, nameof(type))}";

@@ -82,6 +82,23 @@ public sealed class MqttTransport : LinkedTransport
     }
 
     /// <inheritdoc />
+    public override async Task<bool> PublishStateAsync(string name, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    {
+        MqttApplicationMessageBuilder b = new MqttApplicationMessageBuilder()
+            .WithTopic(_topics.State(name))
+            .WithPayload(payload.ToArray())
+            .WithRetainFlag()
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce);
+        if (_v5)
+        {
+            b.WithContentType("application/json");
+        }
+
+        await Link.PublishAsync(b.Build(), cancellationToken);
+        return true;
+    }
+
+    /// <inheritdoc />
     protected override Task<MqttConnectPlan> PlanAsync(CancellationToken cancellationToken)
     {
         int port = _options.Port != 0 ? _options.Port : _options.UseTls ? 8883 : 1883;

@@ -89,8 +89,16 @@ public sealed partial class DurableOutbox : IDisposable
         {
             lock (_lock)
             {
+                // The event time is what the expiry was computed from (one pass: the index is in memory, 100,000 at most).
+                long oldest = long.MaxValue;
+                foreach (Meta m in _pending.Values)
+                {
+                    oldest = Math.Min(oldest, m.ExpiresAt - _options.TtlOf(m.Class).Ticks);
+                }
+
                 return new OutboxStats(_pending.Count, _bytes, _inFlight, _commits, _enqueued, _acked, _coalesced,
-                    _options.Classes.ToDictionary(c => c.Name, c => _dropped[c.Priority], StringComparer.Ordinal), _expired, _refused, _deadLettered);
+                    _options.Classes.ToDictionary(c => c.Name, c => _dropped[c.Priority], StringComparer.Ordinal), _expired, _refused, _deadLettered,
+                    oldest == long.MaxValue ? null : new DateTimeOffset(oldest, TimeSpan.Zero));
             }
         }
     }

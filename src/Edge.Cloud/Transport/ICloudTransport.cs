@@ -39,6 +39,13 @@ public interface ICloudTransport
 
     /// <summary>Runs the connection until cancelled.</summary>
     Task RunAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Publishes the latest state of something the gateway shows (<paramref name="name"/>, one or more topic levels),
+    /// kept by the broker for whoever subscribes later. Best effort, not through the outbox: the next state replaces it.
+    /// Returns false when the cloud keeps no such state (IoT Hub has no retained messages).
+    /// </summary>
+    Task<bool> PublishStateAsync(string name, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken) => Task.FromResult(false);
 }
 
 /// <summary>

@@ -166,6 +166,10 @@ public sealed class BeaconService : BackgroundService
         {
             BeaconLog.ReplayFailed(_logger, file, ex.Message);
         }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // stopping in the middle of a replay is a normal stop
+        }
     }
 
     // On the scanner's thread: the bus never makes it wait.

@@ -64,6 +64,8 @@ public static class CloudRegistration
             sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<BeaconEventForwarder>();
         services.AddSingleton<OmnichannelForwarder>();
+        services.AddSingleton<SignageForwarder>();
+        services.AddSingleton<ScreenStatePublisher>();
         services.AddSingleton<ICommandHandler<ResyncStockLevels>, ResyncStockLevelsHandler>();
         services.AddSingleton<CloudCommandRouter>();
         services.AddSingleton<CloudSyncService>();

@@ -13,6 +13,9 @@ public enum CommandSource
 
     /// <summary>A technician's CLI.</summary>
     Cli,
+
+    /// <summary>The simulated store's online shop (simulation mode only).</summary>
+    Simulation,
 }
 
 /// <summary>How a command ended; the values are the HTTP-like statuses replies carry.</summary>

@@ -3,6 +3,7 @@ using Edge.Gateway.Beacons;
 using Edge.Gateway.Cloud;
 using Edge.Gateway.Shelves;
 using Edge.Gateway.Omnichannel;
+using Edge.Gateway.Signage;
 using Edge.Gateway.Simulation;
 using Microsoft.Extensions.Options;
 
@@ -13,7 +14,7 @@ namespace Edge.Gateway.Hosting;
 /// (exit 2). It uses the same registrations the host does (each area's own <c>Add…Options</c>), so the pre-flight and
 /// the running gateway cannot disagree about what is valid.
 /// </summary>
-public sealed record GatewayConfiguration(GatewayOptions Gateway, StoreOptions Store, SimulationOptions Simulation, DetectionOptions Detection, CloudOptions Cloud, BeaconOptions Beacons, List<ShelfOptions> Shelves)
+public sealed record GatewayConfiguration(GatewayOptions Gateway, StoreOptions Store, SimulationOptions Simulation, DetectionOptions Detection, CloudOptions Cloud, BeaconOptions Beacons, List<ShelfOptions> Shelves, ScreensOptions Screens)
 {
     /// <summary>Registers the host's own sections, <c>Gateway</c> and <c>Store</c> (the areas register theirs).</summary>
     public static IServiceCollection AddHostOptions(IServiceCollection services)
@@ -29,7 +30,7 @@ public sealed record GatewayConfiguration(GatewayOptions Gateway, StoreOptions S
         ArgumentNullException.ThrowIfNull(configuration);
         var services = new ServiceCollection();
         services.AddSingleton(configuration);
-        AddHostOptions(services).AddShelfOptions().AddSimulationOptions().AddCloudOptions().AddBeaconOptions().AddOmnichannelOptions();
+        AddHostOptions(services).AddShelfOptions().AddSimulationOptions().AddCloudOptions().AddBeaconOptions().AddOmnichannelOptions().AddScreenOptions();
         using ServiceProvider provider = services.BuildServiceProvider();
         var found = new List<string>();
         T? Get<T>()
@@ -54,10 +55,11 @@ public sealed record GatewayConfiguration(GatewayOptions Gateway, StoreOptions S
         CloudOptions? cloud = Get<CloudOptions>();
         BeaconOptions? beacons = Get<BeaconOptions>();
         _ = Get<OmnichannelOptions>();
+        ScreensOptions? screens = Get<ScreensOptions>();
         problems = found;
-        settings = found.Count > 0 || gateway is null || store is null || simulation is null || detection is null || shelves is null || cloud is null || beacons is null
+        settings = found.Count > 0 || gateway is null || store is null || simulation is null || detection is null || shelves is null || cloud is null || beacons is null || screens is null
             ? null
-            : new GatewayConfiguration(gateway, store, simulation, detection, cloud, beacons, shelves.Shelves);
+            : new GatewayConfiguration(gateway, store, simulation, detection, cloud, beacons, shelves.Shelves, screens);
         return settings is not null;
     }
 

@@ -4,6 +4,8 @@ using Edge.Gateway.Cloud;
 using Edge.Gateway.Commands;
 using Edge.Gateway.Events;
 using Edge.Gateway.Shelves;
+using Edge.Gateway.Signage;
+using Edge.Gateway.Dashboard;
 using Edge.Gateway.Omnichannel;
 using Edge.Gateway.Simulation;
 using Edge.Gateway.StoreData;
@@ -75,6 +77,17 @@ public static partial class GatewayHost
         bool noChip = !GatewayConfiguration.HasGpioChip();
         bool simulate = settings.Simulation.Enabled || noChip;
         var layout = new ShelfLayout(settings.Shelves.Count > 0 || !simulate ? settings.Shelves : DemoStoreLayout.Shelves(), simulate);
+        // The simulated store's screens stand by its demo shelves; configured shelves get only configured screens.
+        var screens = new ScreenList(settings.Screens.Screens.Count > 0 || settings.Shelves.Count > 0 || !simulate ? settings.Screens.Screens : DemoStoreLayout.Screens());
+        if (settings.Screens.ProblemsWith(layout).ToList() is { Count: > 0 } screenProblems)
+        {
+            foreach (string problem in screenProblems)
+            {
+                await Console.Error.WriteLineAsync("Invalid configuration: " + problem);
+            }
+
+            return ExitCodes.InvalidConfiguration;
+        }
 
         builder.AddGatewayServices(settings, database, outbox);
         builder.AddShelves(layout);
@@ -82,9 +95,11 @@ public static partial class GatewayHost
         builder.AddOmnichannel();
         builder.AddCloudSync(settings.Cloud.Mode);
         builder.AddBeacons();
+        builder.AddSignage(screens);
+        builder.AddDashboard();
         if (simulate)
         {
-            builder.AddSimulation(layout);
+            builder.AddSimulation(layout, onlineShop: settings.Simulation.OnlineShop && settings.Cloud.Mode == CloudMode.None);
         }
 
         WebApplication app = builder.Build();
@@ -108,11 +123,16 @@ public static partial class GatewayHost
         app.MapShelves();
         app.MapBeacons();
         app.MapOmnichannel();
+        app.MapSignage();
+        app.MapDashboard();
         if (simulate)
         {
             app.MapSimulation();
         }
 
+        // What a newcomer needs first: where to look, and what is running.
+        app.Lifetime.ApplicationStarted.Register(() =>
+            GatewayLog.Open(log, DashboardUrl(app.Urls), simulate ? "simulated" : "hardware", layout.Shelves.Count, screens.Screens.Count));
         int exit = await RunToEndAsync(app, settings.Gateway.Urls, log, cancellationToken);
         database.Dispose();
         outbox?.Dispose();
@@ -213,6 +233,19 @@ public static partial class GatewayHost
         }
     }
 
+    // A wildcard address is not something to type into a browser.
+    private static string DashboardUrl(ICollection<string> urls)
+    {
+        string url = urls.FirstOrDefault(u => u.StartsWith("http://", StringComparison.Ordinal)) ?? urls.FirstOrDefault() ?? "http://localhost:8080";
+        var uri = new UriBuilder(url);
+        if (uri.Host is "0.0.0.0" or "[::]" or "::" or "+" or "*")
+        {
+            uri.Host = "localhost";
+        }
+
+        return uri.Uri.ToString();
+    }
+
     private static async Task<int> FailAsync(int code, string line)
     {
         await Console.Error.WriteLineAsync(line);
@@ -228,6 +261,9 @@ internal static partial class GatewayLog
 {
     [LoggerMessage(100, LogLevel.Information, "Data directory: {Path}")]
     public static partial void DataDirectory(ILogger logger, string path);
+
+    [LoggerMessage(102, LogLevel.Information, "Open {Url} for the store dashboard ({Mode}: {Shelves} shelves, {Screens} screens)")]
+    public static partial void Open(ILogger logger, string url, string mode, int shelves, int screens);
 
     [LoggerMessage(101, LogLevel.Critical, "{Service} failed and stopped the gateway")]
     public static partial void ServiceFailed(ILogger logger, string service, Exception exception);

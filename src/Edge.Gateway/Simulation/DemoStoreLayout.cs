@@ -54,6 +54,17 @@ public static class DemoStoreLayout
         return shelves;
     }
 
+    /// <summary>
+    /// The simulated store's screens, one per zone and one of each layout and orientation: the drinks fridge's grid in
+    /// both languages, the snack aisle's featured product, the daily goods' portrait grid in Japanese.
+    /// </summary>
+    public static List<Signage.ScreenOptions> Screens() =>
+    [
+        new() { Id = "drinks", Zone = "drinks", Layout = Signage.ScreenLayout.Grid, Languages = ["ja", "en"], RotationSeconds = 10 },
+        new() { Id = "snacks", Zone = "snacks", Layout = Signage.ScreenLayout.Featured, Languages = ["ja", "en"], RotationSeconds = 8 },
+        new() { Id = "daily", Zone = "daily", Layout = Signage.ScreenLayout.Grid, Orientation = Signage.ScreenOrientation.Portrait, Languages = ["ja"], RotationSeconds = 12 },
+    ];
+
     /// <summary>The simulated tray weight of slot <paramref name="index"/>.</summary>
     internal static double TrayGrams(int index) => 320 + (17 * (index % 7));
 

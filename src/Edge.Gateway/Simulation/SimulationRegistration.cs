@@ -16,16 +16,32 @@ public static class SimulationRegistration
     public static IServiceCollection AddSimulationOptions(this IServiceCollection services) =>
         services.AddValidatedOptions<SimulationOptions, SimulationOptionsValidator>("Simulation").Services;
 
+    /// <summary>Minutes of the busy-store beacon capture replayed by default.</summary>
+    public const int CaptureMinutes = 12;
+
     /// <summary>
     /// Puts the simulated store's GPIO board under the shelves, runs its shoppers, and fills in the beacon settings the
-    /// configuration leaves empty with the simulated store's (they match <c>ble simulate-capture</c>).
+    /// configuration leaves empty with the simulated store's (they match <c>ble simulate-capture</c>), replaying its
+    /// capture (from the temporary directory) unless told otherwise. With <paramref name="onlineShop"/>, seeds the demo store data and plays the online shop.
     /// </summary>
-    public static WebApplicationBuilder AddSimulation(this WebApplicationBuilder builder, ShelfLayout layout)
+    public static WebApplicationBuilder AddSimulation(this WebApplicationBuilder builder, ShelfLayout layout, bool onlineShop = false)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(layout);
         builder.Services.AddSimulationOptions();
-        builder.Services.PostConfigure<Beacons.BeaconOptions>(b => SimulatedBeaconCapture.FillIn(b));
+        builder.Services.AddOptions<Beacons.BeaconOptions>().PostConfigure<IOptions<SimulationOptions>>((b, simulation) =>
+        {
+            SimulatedBeaconCapture.FillIn(b);
+            if (b.ReplayFile is null && simulation.Value.BeaconCapture)
+            {
+                b.ReplayFile = WriteCapture(simulation.Value.Seed);
+            }
+        });
+        if (onlineShop)
+        {
+            builder.Services.AddHostedService<SimulatedOnlineShop>();
+        }
+
         builder.Services.AddSingleton(sp => new SimulatedStore(
             layout.Shelves,
             sp.GetRequiredService<IOptions<SimulationOptions>>().Value,
@@ -47,6 +63,34 @@ public static class SimulationRegistration
         app.MapGet("/api/simulation/shoppers", (SimulatedStore store, IOptions<SimulationOptions> options) =>
             new { actions = store.Actions, requestedPerMinute = options.Value.ShopperRatePerMinute });
         return app;
+    }
+
+    // About 4 MB, written once to the temporary directory (not the data directory: it is a demo's input, not state, and
+    // has no business on the SD card), and replayed from its start at each start of the gateway. Best effort: without
+    // room for it, the simulated store has no shoppers' phones, and says so as "no Bluetooth".
+    private static string? WriteCapture(int seed)
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"edge-gateway-simulated-store-{seed}-{CaptureMinutes}min.btsnoop");
+        string part = $"{path}.{Environment.ProcessId}.part";
+        try
+        {
+            if (!File.Exists(path))
+            {
+                using (FileStream stream = File.Create(part))
+                {
+                    new SimulatedBeaconCapture(seed).Write(stream, DateTimeOffset.UnixEpoch, TimeSpan.FromMinutes(CaptureMinutes));
+                }
+
+                File.Move(part, path, overwrite: true);
+            }
+
+            return path;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            File.Delete(part);
+            return null;
+        }
     }
 
     private static async Task<IResult> Act(string shelfId, HttpRequest request, SimulatedStore store, bool pick)

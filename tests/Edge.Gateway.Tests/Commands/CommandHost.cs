@@ -10,6 +10,7 @@ using Edge.Gateway.Cloud;
 using Edge.Gateway.Hosting;
 using Edge.Gateway.Omnichannel;
 using Edge.Gateway.Shelves;
+using Edge.Gateway.Signage;
 using Edge.Gateway.Simulation;
 using Edge.Gateway.StoreData;
 
@@ -55,6 +56,7 @@ internal sealed class CommandHost : IAsyncDisposable
             ["Gateway:DataDir"] = dataDir,
             ["Cloud:Mode"] = "Mqtt",
             ["Simulation:ShopperRatePerMinute"] = "0",
+            ["Simulation:BeaconCapture"] = "false",
         });
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         var logs = new RecordingLogs();
@@ -70,12 +72,14 @@ internal sealed class CommandHost : IAsyncDisposable
         builder.AddOmnichannel();
         builder.AddCloudSync(CloudMode.Mqtt);
         builder.AddBeacons();
+        builder.AddSignage(new ScreenList(DemoStoreLayout.Screens()));
         builder.AddSimulation(layout);
         var cloud = new AcceptsAndRecordsCloud();
         builder.Services.AddSingleton<ICloudTransport>(cloud);
 
         WebApplication app = builder.Build();
         app.MapOmnichannel();
+        app.MapSignage();
         await app.StartAsync();
         var host = new CommandHost(app, database, outbox, cloud, logs);
         await WaitUntilAsync(() => layout.Shelves.All(s => host.Get<StockBoard>().Get(s.Id) is { Counted: true }), "every shelf counted");
