@@ -15,6 +15,9 @@ need=()
 ensure() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || need+=("$2"); }
 ensure mosquitto mosquitto               # a real MQTT broker for the cloud tests
 ensure mosquitto_pub mosquitto-clients   # the reference publisher in the drain benchmark
+ensure chromium chromium                 # the browser the signage tests and benchmarks drive (Playwright, system Chromium)
+# The screens' Japanese text is set in the system's CJK font, and the browser tests check it is there.
+[ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || need+=(fonts-noto-cjk)
 # The promotion engine's dayparts and the store's time zone read the IANA database.
 [ -e /usr/share/zoneinfo/Asia/Tokyo ] && [ -e /usr/share/zoneinfo/Europe/London ] || need+=(tzdata)
 if [ ${#need[@]} -gt 0 ]; then

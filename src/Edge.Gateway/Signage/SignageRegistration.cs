@@ -48,9 +48,18 @@ public static class SignageRegistration
             : Html(SignagePages.UnknownScreen(screenId, hub.Screens), StatusCodes.Status404NotFound));
         app.MapGet("/signage/{screenId}/events", StreamAsync);
         app.MapPost("/signage/{screenId}/plays", ReportPlaysAsync);
-        app.MapGet("/signage/images/{key}", (string key, ImageCache images) => images.TryOpen(key, out Stream? content, out string? type)
-            ? Results.Stream(content!, type, enableRangeProcessing: false)
-            : Results.NotFound(new { error = "no such image" }));
+        app.MapGet("/signage/images/{key}", (string key, ImageCache images, HttpResponse response) =>
+        {
+            if (!images.TryOpen(key, out Stream? content, out string? type))
+            {
+                return Results.NotFound(new { error = "no such image" });
+            }
+
+            // A key is the hash of its URL and never changes its bytes; the type is from the bytes, not to be guessed again.
+            response.Headers.XContentTypeOptions = "nosniff";
+            response.Headers.CacheControl = "public, max-age=31536000, immutable";
+            return Results.Stream(content!, type, enableRangeProcessing: false);
+        });
         app.MapGet("/api/screens", (SignageHub hub) => hub.Status());
         app.MapGet("/api/screens/{screenId}/content", (string screenId, SignageHub hub) => hub.Current(screenId) is { } payload
             ? Results.Bytes(payload.Json, "application/json")
@@ -197,6 +206,11 @@ public static class SignageRegistration
         catch (JsonException ex)
         {
             return Results.BadRequest(new { error = "body is not JSON: " + ex.Message });
+        }
+        catch (InvalidOperationException)
+        {
+            // A string that is not UTF-8 is found when it is read, not when the document is parsed.
+            return Results.BadRequest(new { error = "body is not UTF-8" });
         }
         catch (PromotionFormatException ex)
         {

@@ -14,6 +14,7 @@ internal sealed class AcceptsAndRecordsCloud : ICloudTransport
 {
     private readonly ConcurrentQueue<OutboxMessage> _sent = new();
     private readonly ConcurrentQueue<JsonObject> _reports = new();
+    private readonly ConcurrentQueue<(string Name, byte[] Payload)> _states = new();
 
     public bool IsConnected => true;
 
@@ -26,6 +27,9 @@ internal sealed class AcceptsAndRecordsCloud : ICloudTransport
     public IReadOnlyCollection<OutboxMessage> Sent => _sent;
 
     public IReadOnlyCollection<JsonObject> Reports => _reports;
+
+    /// <summary>Retained state published, in order (a broker would keep only the last per name).</summary>
+    public IReadOnlyCollection<(string Name, byte[] Payload)> States => _states;
 
     public event Action<bool, string?>? ConnectionChanged;
 
@@ -43,6 +47,12 @@ internal sealed class AcceptsAndRecordsCloud : ICloudTransport
     {
         _reports.Enqueue(reported);
         return Task.CompletedTask;
+    }
+
+    public Task<bool> PublishStateAsync(string name, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    {
+        _states.Enqueue((name, payload.ToArray()));
+        return Task.FromResult(true);
     }
 
     public async Task RunAsync(CancellationToken cancellationToken)
