@@ -28,5 +28,8 @@ public enum BeaconEventType
     BeaconMoved,
 }
 
-/// <summary>One presence or health event. <see cref="Subject"/> is a store beacon id or a shopper's daily-rotating hash; never an address.</summary>
-public sealed record BeaconEvent(BeaconEventType Type, string Subject, string? Zone, DateTimeOffset Timestamp, double? DistanceMeters = null, double? Seconds = null, int? BatteryMv = null, double? ShiftDb = null);
+/// <summary>
+/// One presence or health event. <see cref="Subject"/> is a store beacon id or a shopper's daily-rotating hash; never an
+/// address. <see cref="Audience"/> is the shopper app's audience class (configured under <c>Beacons</c>), if any.
+/// </summary>
+public sealed record BeaconEvent(BeaconEventType Type, string Subject, string? Zone, DateTimeOffset Timestamp, double? DistanceMeters = null, double? Seconds = null, int? BatteryMv = null, double? ShiftDb = null, string? Audience = null);

@@ -46,6 +46,22 @@ public sealed class EidKeyOptions
 
     /// <summary>Unix time at which the app's beacon clock was 0.</summary>
     public long ClockEpochUnixSeconds { get; set; }
+
+    /// <summary>The audience this app belongs to (a promotion's <c>audience</c>), or none.</summary>
+    public string? Audience { get; set; }
+}
+
+/// <summary>A class of iBeacon tokens: the app puts its audience in the major's range.</summary>
+public sealed class ShopperAudienceOptions
+{
+    /// <summary>The audience (a promotion's <c>audience</c>, for example <c>app-members</c>).</summary>
+    public string Audience { get; set; } = "";
+
+    /// <summary>Lowest major of the class.</summary>
+    public int MinMajor { get; set; }
+
+    /// <summary>Highest major of the class.</summary>
+    public int MaxMajor { get; set; } = 65535;
 }
 
 /// <summary>Section <c>Beacons</c>.</summary>
@@ -62,6 +78,12 @@ public sealed class BeaconOptions
 
     /// <summary>Registered EID identity keys of opted-in shopper apps.</summary>
     public List<EidKeyOptions> ShopperEidKeys { get; set; } = [];
+
+    /// <summary>Audiences of iBeacon tokens by the range of their major; a token in none has no audience.</summary>
+    public List<ShopperAudienceOptions> ShopperAudiences { get; set; } = [];
+
+    /// <summary>The audience of an iBeacon token with <paramref name="major"/>, or null.</summary>
+    public string? AudienceOf(ushort major) => ShopperAudiences.FirstOrDefault(a => major >= a.MinMajor && major <= a.MaxMajor)?.Audience;
 
     /// <summary>Log-distance path-loss exponent n (2 free space; 2.7 indoors, the ESPresense default).</summary>
     public double PathLossExponent { get; set; } = 2.7;
@@ -135,6 +157,20 @@ public sealed class BeaconOptions
             if (b.EddystoneUid is { } e && (e.Length != 32 || !e.All(char.IsAsciiHexDigit)))
             {
                 yield return $"Beacons:StoreBeacons:{i}:EddystoneUid must be 32 hex characters (namespace and instance)";
+            }
+        }
+
+        for (int i = 0; i < ShopperAudiences.Count; i++)
+        {
+            ShopperAudienceOptions a = ShopperAudiences[i];
+            if (string.IsNullOrWhiteSpace(a.Audience))
+            {
+                yield return $"Beacons:ShopperAudiences:{i}:Audience must not be empty";
+            }
+
+            if (a.MinMajor is < 0 or > 65535 || a.MaxMajor is < 0 or > 65535 || a.MinMajor > a.MaxMajor)
+            {
+                yield return $"Beacons:ShopperAudiences:{i}: MinMajor and MaxMajor must be 0 to 65535, MinMajor first";
             }
         }
 

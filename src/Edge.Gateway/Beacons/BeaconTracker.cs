@@ -21,6 +21,7 @@ public sealed class BeaconTracker : IAdvertisingSink
     private readonly Dictionary<UInt128, string> _uids = [];
     private readonly Guid? _shopperUuid;
     private readonly EidResolver _eids = new();
+    private readonly Dictionary<string, string> _eidAudiences = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Subject> _subjects = new(StringComparer.Ordinal);
     private readonly Dictionary<ulong, string> _beaconByAddress = [];
     private readonly BeaconFrame[] _frames = new BeaconFrame[8];
@@ -58,6 +59,10 @@ public sealed class BeaconTracker : IAdvertisingSink
         foreach (EidKeyOptions k in options.ShopperEidKeys)
         {
             _eids.Register(k.Name, Convert.FromHexString(k.IdentityKey), k.Exponent, k.ClockEpochUnixSeconds);
+            if (k.Audience is { } a)
+            {
+                _eidAudiences[k.Name] = a;
+            }
         }
     }
 
@@ -119,7 +124,7 @@ public sealed class BeaconTracker : IAdvertisingSink
             {
                 if (s.Zone is not null)
                 {
-                    _emit(new BeaconEvent(BeaconEventType.ZoneExited, s.Id, s.Zone, now, Seconds: (now - s.ZoneSince).TotalSeconds));
+                    _emit(new BeaconEvent(BeaconEventType.ZoneExited, s.Id, s.Zone, now, Seconds: (now - s.ZoneSince).TotalSeconds, Audience: s.Audience));
                 }
 
                 _subjects.Remove(s.Id); // forgotten: nothing about a shopper outlives their visit
@@ -136,6 +141,7 @@ public sealed class BeaconTracker : IAdvertisingSink
         string? beaconId = null;
         string? shopperIdentity = null;
         string? shopperName = null;
+        string? audience = null;
         switch (f.Kind)
         {
             case BeaconKind.IBeacon:
@@ -150,6 +156,7 @@ public sealed class BeaconTracker : IAdvertisingSink
                     // cached per token for the day, so a frequent advertiser costs no HMAC per report.
                     RotateSalt(time);
                     ulong token = ((ulong)f.Major << 16) | f.Minor;
+                    audience = _o.AudienceOf(f.Major);
                     if (!_tokenNames.TryGetValue(token, out shopperName))
                     {
                         shopperName = Hash($"ib:{f.Major:x4}{f.Minor:x4}", time);
@@ -165,6 +172,7 @@ public sealed class BeaconTracker : IAdvertisingSink
                 if (_eids.Resolve(data.Slice(f.IdOffset, 8), time.ToUnixTimeSeconds()) is { } name)
                 {
                     shopperIdentity = "eid:" + name;
+                    audience = _eidAudiences.GetValueOrDefault(name);
                 }
 
                 break;
@@ -191,7 +199,7 @@ public sealed class BeaconTracker : IAdvertisingSink
             string hashed = shopperName ?? Hash(shopperIdentity!, time);
             if (!_subjects.TryGetValue(hashed, out Subject? s))
             {
-                s = new Subject(hashed, isBeacon: false);
+                s = new Subject(hashed, isBeacon: false) { Audience = audience };
                 _subjects[hashed] = s;
             }
 
@@ -284,7 +292,7 @@ public sealed class BeaconTracker : IAdvertisingSink
 
         if (s.Zone is not null && current > _o.ExitMeters)
         {
-            _emit(new BeaconEvent(BeaconEventType.ZoneExited, s.Id, s.Zone, now, Seconds: (now - s.ZoneSince).TotalSeconds));
+            _emit(new BeaconEvent(BeaconEventType.ZoneExited, s.Id, s.Zone, now, Seconds: (now - s.ZoneSince).TotalSeconds, Audience: s.Audience));
             s.Zone = null;
         }
 
@@ -293,13 +301,13 @@ public sealed class BeaconTracker : IAdvertisingSink
             s.Zone = best.zone;
             s.ZoneSince = now;
             s.DwellSent = false;
-            _emit(new BeaconEvent(BeaconEventType.ZoneEntered, s.Id, s.Zone, now, DistanceMeters: Math.Round(best.distance, 2)));
+            _emit(new BeaconEvent(BeaconEventType.ZoneEntered, s.Id, s.Zone, now, DistanceMeters: Math.Round(best.distance, 2), Audience: s.Audience));
         }
 
         if (s.Zone is not null && !s.DwellSent && now - s.ZoneSince >= _o.DwellAfter)
         {
             s.DwellSent = true;
-            _emit(new BeaconEvent(BeaconEventType.Dwell, s.Id, s.Zone, now, Seconds: (now - s.ZoneSince).TotalSeconds));
+            _emit(new BeaconEvent(BeaconEventType.Dwell, s.Id, s.Zone, now, Seconds: (now - s.ZoneSince).TotalSeconds, Audience: s.Audience));
         }
     }
 
@@ -310,7 +318,7 @@ public sealed class BeaconTracker : IAdvertisingSink
     private string Hash(string identity, DateTimeOffset time)
     {
         RotateSalt(time);
-        return "s-" + Convert.ToHexStringLower(HMACSHA256.HashData(_salt, Encoding.UTF8.GetBytes(identity)).AsSpan(0, 8));
+        return ShopperNames.Name(_salt, identity);
     }
 
     private void RotateSalt(DateTimeOffset time)
@@ -319,7 +327,7 @@ public sealed class BeaconTracker : IAdvertisingSink
         if (day != _saltDay || _salt.Length == 0)
         {
             _saltDay = day;
-            _salt = HMACSHA256.HashData(_secret, Encoding.UTF8.GetBytes(day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)));
+            _salt = ShopperNames.Salt(_secret, day);
             _tokenNames.Clear(); // yesterday's names must not survive midnight
         }
     }
@@ -341,6 +349,8 @@ public sealed class BeaconTracker : IAdvertisingSink
         public int? BatteryMv { get; set; }
 
         public string? Zone { get; set; }
+
+        public string? Audience { get; init; }
 
         public DateTimeOffset ZoneSince { get; set; }
 

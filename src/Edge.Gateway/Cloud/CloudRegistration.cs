@@ -65,6 +65,7 @@ public static class CloudRegistration
         services.AddSingleton<BeaconEventForwarder>();
         services.AddSingleton<OmnichannelForwarder>();
         services.AddSingleton<SignageForwarder>();
+        services.AddSingleton<OfferForwarder>();
         services.AddSingleton<ScreenStatePublisher>();
         services.AddSingleton<ICommandHandler<ResyncStockLevels>, ResyncStockLevelsHandler>();
         services.AddSingleton<CloudCommandRouter>();

@@ -6,6 +6,10 @@ using Edge.Gateway.Signage;
 
 namespace Edge.Gateway.Cloud;
 
+/// <summary>Takes app offers into the outbox, on their own stream with their short time to live.</summary>
+public sealed class OfferForwarder(EventBus bus, DurableOutbox outbox)
+    : OutboxForwarder<Offers.OfferTriggered>(bus, outbox, "cloud offer forwarder", 10_000, Offers.OfferCloudMessages.Of);
+
 /// <summary>Takes screens' offline and online alerts into the outbox.</summary>
 public sealed class SignageForwarder(EventBus bus, DurableOutbox outbox)
     : OutboxForwarder<ScreenPresenceChanged>(bus, outbox, "cloud signage forwarder", 1000, SignageCloudMessages.Of);

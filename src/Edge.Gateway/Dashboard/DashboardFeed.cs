@@ -19,7 +19,7 @@ public sealed record RecentEvent(DateTimeOffset At, string Kind, string Text);
 /// zones (counts only), the cloud link and the outbox, store data, recent events. Rebuilt when the bus says something
 /// happened (at most <see cref="MinInterval"/> apart) and every <see cref="MaxInterval"/> for ages and the link.
 /// </summary>
-public sealed class DashboardFeed(ShelfLayout layout, StockBoard board, SignageHub screens, BeaconService beacons, StoreDataView data,
+public sealed class DashboardFeed(ShelfLayout layout, StockBoard board, SignageHub screens, BeaconService beacons, Offers.OfferEngine offers, StoreDataView data,
     HealthCheckService health, EventBus bus, TimeProvider time, IOptions<StoreOptions> store, IOptions<GatewayOptions> gateway) : BackgroundService
 {
     /// <summary>Shortest gap between two rebuilds.</summary>
@@ -65,6 +65,7 @@ public sealed class DashboardFeed(ShelfLayout layout, StockBoard board, SignageH
             screens = screens.Status(),
             beacons = beacons.Snapshot(),
             beaconSource = beacons.Source,
+            offers = offers.Stats(time.GetUtcNow()),
             storeData = StoreDataKinds.All.ToDictionary(k => k, k => data.VersionOf(k) is { } v ? new { version = (long?)v.Version, items = v.Items, receivedAt = (DateTimeOffset?)v.ReceivedAt } : null),
             health = _health,
             recent,
@@ -81,6 +82,7 @@ public sealed class DashboardFeed(ShelfLayout layout, StockBoard board, SignageH
         using Subscription<StoreDataChanged> storeData = bus.Subscribe<StoreDataChanged>("dashboard (store data)", 64, FullPolicy.DropOldestAndResync);
         using Subscription<ScreenPresenceChanged> presence = bus.Subscribe<ScreenPresenceChanged>("dashboard (screens)", 64, FullPolicy.DropOldestAndResync);
         using Subscription<BeaconEvent> beaconEvents = bus.Subscribe<BeaconEvent>("dashboard (beacons)", 64, FullPolicy.DropOldestAndResync);
+        using Subscription<Offers.OfferTriggered> offerEvents = bus.Subscribe<Offers.OfferTriggered>("dashboard (offers)", 64, FullPolicy.DropOldestAndResync);
         DateTimeOffset lastHealth = DateTimeOffset.MinValue;
         try
         {
@@ -90,6 +92,7 @@ public sealed class DashboardFeed(ShelfLayout layout, StockBoard board, SignageH
                 any |= Drain(storeData, e => [new RecentEvent(time.GetUtcNow(), "store-data", $"{e.Kind} v{e.Version} {(e.Snapshot ? "snapshot" : $"delta ({e.Keys?.Count ?? 0})")}")]);
                 any |= Drain(presence, e => [new RecentEvent(e.Timestamp, "screen", $"{e.ScreenId} {(e.Online ? "online" : "offline")}")]);
                 any |= Drain(beaconEvents, e => e.Type is BeaconEventType.ZoneEntered or BeaconEventType.ZoneExited or BeaconEventType.Dwell ? [] : [new RecentEvent(e.Timestamp, "beacon", $"{e.Type} {e.Zone}")]);
+                any |= Drain(offerEvents, e => [new RecentEvent(e.Offer.TriggeredAt, "offer", $"{e.Offer.Zone}: {e.Offer.PromotionId} on {e.Offer.Sku} at {e.Offer.Price} {e.Offer.Currency}")]);
                 DateTimeOffset now = time.GetUtcNow();
                 if (now - lastHealth >= MaxInterval)
                 {

@@ -3,6 +3,7 @@ using Edge.Gateway.Beacons;
 using Edge.Gateway.Cloud;
 using Edge.Gateway.Shelves;
 using Edge.Gateway.Omnichannel;
+using Edge.Gateway.Offers;
 using Edge.Gateway.Signage;
 using Edge.Gateway.Simulation;
 using Microsoft.Extensions.Options;
@@ -30,7 +31,7 @@ public sealed record GatewayConfiguration(GatewayOptions Gateway, StoreOptions S
         ArgumentNullException.ThrowIfNull(configuration);
         var services = new ServiceCollection();
         services.AddSingleton(configuration);
-        AddHostOptions(services).AddShelfOptions().AddSimulationOptions().AddCloudOptions().AddBeaconOptions().AddOmnichannelOptions().AddScreenOptions();
+        AddHostOptions(services).AddShelfOptions().AddSimulationOptions().AddCloudOptions().AddBeaconOptions().AddOmnichannelOptions().AddScreenOptions().AddOffersOptions();
         using ServiceProvider provider = services.BuildServiceProvider();
         var found = new List<string>();
         T? Get<T>()
@@ -56,6 +57,7 @@ public sealed record GatewayConfiguration(GatewayOptions Gateway, StoreOptions S
         BeaconOptions? beacons = Get<BeaconOptions>();
         _ = Get<OmnichannelOptions>();
         ScreensOptions? screens = Get<ScreensOptions>();
+        _ = Get<Offers.OffersOptions>();
         problems = found;
         settings = found.Count > 0 || gateway is null || store is null || simulation is null || detection is null || shelves is null || cloud is null || beacons is null || screens is null
             ? null

@@ -6,6 +6,7 @@ using Edge.Gateway.Events;
 using Edge.Gateway.Shelves;
 using Edge.Gateway.Signage;
 using Edge.Gateway.Dashboard;
+using Edge.Gateway.Offers;
 using Edge.Gateway.Omnichannel;
 using Edge.Gateway.Simulation;
 using Edge.Gateway.StoreData;
@@ -96,6 +97,7 @@ public static partial class GatewayHost
         builder.AddCloudSync(settings.Cloud.Mode);
         builder.AddBeacons();
         builder.AddSignage(screens);
+        builder.AddOffers();
         builder.AddDashboard();
         if (simulate)
         {
@@ -124,6 +126,7 @@ public static partial class GatewayHost
         app.MapBeacons();
         app.MapOmnichannel();
         app.MapSignage();
+        app.MapOffers();
         app.MapDashboard();
         if (simulate)
         {

@@ -8,6 +8,7 @@ using Edge.Cloud.Transport;
 using Edge.Gateway.Beacons;
 using Edge.Gateway.Cloud;
 using Edge.Gateway.Hosting;
+using Edge.Gateway.Offers;
 using Edge.Gateway.Omnichannel;
 using Edge.Gateway.Shelves;
 using Edge.Gateway.Signage;
@@ -73,6 +74,7 @@ internal sealed class CommandHost : IAsyncDisposable
         builder.AddCloudSync(CloudMode.Mqtt);
         builder.AddBeacons();
         builder.AddSignage(new ScreenList(DemoStoreLayout.Screens()));
+        builder.AddOffers();
         builder.AddSimulation(layout);
         var cloud = new AcceptsAndRecordsCloud();
         builder.Services.AddSingleton<ICloudTransport>(cloud);
@@ -80,6 +82,7 @@ internal sealed class CommandHost : IAsyncDisposable
         WebApplication app = builder.Build();
         app.MapOmnichannel();
         app.MapSignage();
+        app.MapOffers();
         await app.StartAsync();
         var host = new CommandHost(app, database, outbox, cloud, logs);
         await WaitUntilAsync(() => layout.Shelves.All(s => host.Get<StockBoard>().Get(s.Id) is { Counted: true }), "every shelf counted");

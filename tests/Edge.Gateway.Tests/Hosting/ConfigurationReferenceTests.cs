@@ -19,6 +19,7 @@ public partial class ConfigurationReferenceTests
         (typeof(Edge.Gateway.Beacons.BeaconOptions), "Beacons"),
         (typeof(Edge.Gateway.Omnichannel.OmnichannelOptions), "Omnichannel"),
         (typeof(Edge.Gateway.Signage.ScreenOptions), "Screens:N"),
+        (typeof(Edge.Gateway.Offers.OffersOptions), "Offers"),
     ];
 
     // Bound by hand beside a list (Screens:N are the screens, Screens:OfflineAfter a setting of them all).
