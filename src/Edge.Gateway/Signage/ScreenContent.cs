@@ -78,9 +78,9 @@ public sealed class ScreenContentBuilder(PriceService prices, AvailabilityCalcul
         LocalizedText name = item?.Name ?? new LocalizedText(shelf?.NameJa, shelf?.Name);
         SkuAvailability a = availability.Of(sku, now);
         int threshold = layout.Shelves.Where(s => s.Sku == sku).Sum(s => s.LowStockThreshold);
-        TilePrice current = PriceOf(p);
+        TilePrice current = PriceOf(p, now);
         DateTimeOffset? until = clock.Plausible ? NextChange(sku, now) : null;
-        TilePrice? then = until is { } at && prices.Price(sku, Channel.Store, at) is { } later ? PriceOf(later) : null;
+        TilePrice? then = until is { } at && prices.Price(sku, Channel.Store, at) is { } later ? PriceOf(later, at) : null;
         if (then is not null && then == current)
         {
             (until, then) = (null, null);
@@ -90,17 +90,17 @@ public sealed class ScreenContentBuilder(PriceService prices, AvailabilityCalcul
             a.InStore, a.Reserved, a.InStore is { } n && n <= threshold, a.Online, a.OnlineStale, until, then);
     }
 
-    private static TilePrice PriceOf(PriceView p)
+    private TilePrice PriceOf(PriceView p, DateTimeOffset at)
     {
         TilePromotion? label = p.Promotions.Count > 0 && p.Price < p.BasePrice
-            ? new TilePromotion(p.Promotions[0].Id, p.Promotions[0].Version, p.Promotions[0].Title, EarliestEnd(p.Promotions))
+            ? new TilePromotion(p.Promotions[0].Id, p.Promotions[0].Version, p.Promotions[0].Title, EarliestEnd(p.Promotions, at))
             : null;
         return new TilePrice(Major(p.Price, p.Currency), Major(p.BasePrice, p.Currency), label, p.Multibuy);
     }
 
-    // The tile's price holds until the first of its applied promotions ends.
-    private static DateTimeOffset? EarliestEnd(IReadOnlyList<AppliedPromotion> applied) =>
-        applied.Where(x => x.End is not null).Select(x => x.End).Min();
+    // The tile's price holds until the first of its applied promotions stops: its end, or its daypart window's.
+    private DateTimeOffset? EarliestEnd(IReadOnlyList<AppliedPromotion> applied, DateTimeOffset at) =>
+        applied.Select(x => data.Promotions.FirstOrDefault(p => p.Id == x.Id) is { } p ? PromotionWindows.EndOf(p, at, prices.TimeZone) : x.End).Min();
 
     private DateTimeOffset? NextChange(string sku, DateTimeOffset now)
     {
@@ -114,9 +114,9 @@ public sealed class ScreenContentBuilder(PriceService prices, AvailabilityCalcul
                 continue;
             }
 
-            foreach (DateTimeOffset? edge in (DateTimeOffset?[])[promotion.Start, promotion.End])
+            foreach (DateTimeOffset e in PromotionWindows.Edges(promotion, now, Lookahead, prices.TimeZone))
             {
-                if (edge is { } e && e > now && e - now <= Lookahead && (next is null || e < next))
+                if (next is null || e < next)
                 {
                     next = e;
                 }

@@ -30,7 +30,7 @@ public static class SignagePages
                 .Append(WebUtility.HtmlEncode(s.Zone)).Append(")</li>");
         }
 
-        return "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>No such screen</title>"
+        return "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><link rel=\"icon\" href=\"data:,\"><title>No such screen</title>"
             + "<style>body{font-family:sans-serif;background:#10151c;color:#f4f6f8;font-size:28px;padding:48px}a{color:#7cc4ff}</style></head><body>"
             + $"<h1>No screen '{WebUtility.HtmlEncode(id)}'</h1><p>This gateway has these screens:</p><ul>{list}</ul><p><a href=\"/\">Store dashboard</a></p></body></html>";
     }

@@ -136,6 +136,34 @@ public class SignageHubTests
     }
 
     [Fact]
+    public void ADaypartsWindowEnd_IsTheTilesEnd_SoThePageRevertsWhenTodaysWindowCloses()
+    {
+        using var world = new SignageWorld();
+        DateTimeOffset now = world.Time.GetUtcNow();
+        DateTime local = TimeZoneInfo.ConvertTime(now, Tokyo).DateTime;
+        var from = TimeOnly.FromDateTime(local.AddMinutes(-30));
+        DateTime closing = local.AddMinutes(40);
+        var to = new TimeOnly(closing.Hour, closing.Minute); // dayparts are to the minute
+        string day = local.AddMinutes(-30).DayOfWeek.ToString()[..3].ToLowerInvariant();
+        string sku = world.Layout.Shelves[0].Sku;
+        world.Snapshot(StoreDataKinds.Promotions, new
+        {
+            id = "evening", version = 1, skus = new[] { sku }, discount = new { type = "percent", value = 20 },
+            end = now.AddDays(30), dayparts = new[] { new { days = new[] { day }, from = from.ToString("HH:mm", System.Globalization.CultureInfo.InvariantCulture), to = to.ToString("HH:mm", System.Globalization.CultureInfo.InvariantCulture) } },
+        });
+
+        world.Hub.Refresh();
+
+        Tile tile = world.Hub.Current("drinks")!.Content.Tiles[0];
+        var closes = new DateTimeOffset(DateOnly.FromDateTime(closing).ToDateTime(to), TimeSpan.FromHours(9));
+        Assert.Equal("evening", tile.Promotion!.Id);
+        Assert.Equal(closes, tile.Promotion.End);
+        Assert.Equal(closes, tile.Until);
+        Assert.Null(tile.Then!.Promotion);
+        AssertIsTheEngines(world, tile, now);
+    }
+
+    [Fact]
     public void WithTheClockImplausible_NoTimeLimitedPromotionIsShown_NorAnEdge()
     {
         // Years before the gateway was built: no true "now" is that early.
