@@ -172,8 +172,9 @@ public static partial class GatewayHost
             k.AddServerHeader = false;
         });
         // The host's own "failed to start" and "service failed" reports repeat, with a stack trace, what RunToEndAsync
-        // says in one line; the service failure is logged there once, with its stack trace, into the log.
-        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
+        // says in one line; the service failure is logged there once, with its stack trace, into the log. When start
+        // fails, it also reports as failed each service that was cancelled before it ran: not a failure at all.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
     }
 
     private static async Task<int> RunToEndAsync(WebApplication app, string urls, ILogger log, CancellationToken cancellationToken)
