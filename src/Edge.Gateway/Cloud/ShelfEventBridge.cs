@@ -186,14 +186,18 @@ public sealed class ShelfEventBridge : IDisposable
         _lastCheckpointAt = now;
     }
 
-    // Until the journal commits again, or the next checkpoint is due.
-    private async Task WaitForCommitAsync(CancellationToken cancellationToken)
+    // Until the journal commits again, or the next checkpoint is due. The read itself is cancelled at the deadline: a
+    // read merely abandoned stays queued on the subscription and would swallow the next commit's signal, so after a
+    // quiet spell each commit would wait for the next checkpoint (up to 5 s) instead of going at once.
+    internal async Task WaitForCommitAsync(CancellationToken cancellationToken)
     {
+        using var due = new CancellationTokenSource(CheckpointEvery, _time);
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, due.Token);
         try
         {
-            await _journaled.ReadAsync(cancellationToken).AsTask().WaitAsync(CheckpointEvery, _time, cancellationToken);
+            await _journaled.ReadAsync(either.Token);
         }
-        catch (TimeoutException)
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
         }
     }

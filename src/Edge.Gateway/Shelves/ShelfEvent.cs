@@ -58,7 +58,7 @@ public sealed record ShelfEvent
     /// <summary>0 to 1: how close the change was to a whole number of items (1 for sensor and stock-level events).</summary>
     public double Confidence { get; init; }
 
-    /// <summary>When the change settled.</summary>
+    /// <summary>When the change was decided: the sample that completed the still window (about its length after the shelf settled).</summary>
     public DateTimeOffset Timestamp { get; init; }
 
     /// <summary>Human-readable detail (the fault, the reason for an unknown change).</summary>

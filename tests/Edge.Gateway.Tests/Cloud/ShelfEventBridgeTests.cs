@@ -54,6 +54,27 @@ public sealed class ShelfEventBridgeTests : IAsyncDisposable
     private ShelfEventBridge Bridge(DurableOutbox outbox, string? quarantined = null) => new(_store, _gatewayDb, _bus, outbox, "gw-01", quarantined);
 
     [Fact]
+    public async Task AfterAQuietSpell_TheNextCommitWakesTheBridgeAtOnce_NotAtTheNextCheckpoint()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        (_, DurableOutbox outbox) = OpenOutbox();
+        var bridge = new ShelfEventBridge(_store, _gatewayDb, _bus, outbox, "gw-01", time: time);
+
+        // Five checkpoints' worth of nothing: each wait ends at its deadline.
+        for (int i = 0; i < 5; i++)
+        {
+            Task idle = bridge.WaitForCommitAsync(CancellationToken.None);
+            time.Advance(TimeSpan.FromSeconds(5));
+            await idle.WaitAsync(TimeSpan.FromSeconds(10));
+        }
+
+        // A wait abandoned at its deadline (rather than cancelled) would still be reading and take this commit's signal.
+        Task next = bridge.WaitForCommitAsync(CancellationToken.None);
+        Journal(1);
+        await next.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
     public async Task ALostOutbox_IsFoundAtStart_AndEverythingAfterTheLastAcknowledgedEventIsSentAgain()
     {
         Journal(10);
