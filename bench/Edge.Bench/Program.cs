@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Running;
 using Edge.Bench;
 
-// `latency`, `rss`, `outbox`, `drain`, `ble-replay`, `soak` and `storedata` are measured harnesses; anything else goes to BenchmarkDotNet (e.g. --filter '*Pipeline*').
+// `latency`, `rss`, `outbox`, `drain`, `ble-replay`, `soak`, `storedata`, `signage` and `offers` are measured harnesses; anything else goes to BenchmarkDotNet (e.g. --filter '*Pipeline*').
 switch (args.FirstOrDefault())
 {
     case "latency":
@@ -24,6 +24,12 @@ switch (args.FirstOrDefault())
         break;
     case "storedata":
         await StoreDataHarness.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 50_000, args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 100);
+        break;
+    case "signage":
+        await SignageHarness.RunAsync(args[1..]);
+        break;
+    case "offers":
+        OfferHarness.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 20_000);
         break;
     case "rss":
         RssHarness.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 60);
