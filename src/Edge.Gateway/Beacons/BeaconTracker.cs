@@ -1,6 +1,4 @@
 using System.Buffers.Binary;
-using System.Security.Cryptography;
-using System.Text;
 using Edge.Drivers.Bluetooth;
 
 namespace Edge.Gateway.Beacons;

@@ -2,7 +2,6 @@ using System.Text.Json;
 using Edge.Gateway.Beacons;
 using Edge.Gateway.Events;
 using Edge.Gateway.Hosting;
-using Edge.Gateway.Omnichannel;
 using Edge.Gateway.Shelves;
 using Edge.Gateway.Signage;
 using Edge.Gateway.StoreData;

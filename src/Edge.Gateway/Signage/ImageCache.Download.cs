@@ -1,8 +1,6 @@
 using System.Buffers;
-using System.Net;
 using System.Security.Cryptography;
 using System.Text;
-using System.Threading.Channels;
 
 namespace Edge.Gateway.Signage;
 
