@@ -89,16 +89,30 @@ public sealed partial class DurableOutbox : IDisposable
         {
             lock (_lock)
             {
-                // The event time is what the expiry was computed from (one pass: the index is in memory, 100,000 at most).
+                return new OutboxStats(_pending.Count, _bytes, _inFlight, _commits, _enqueued, _acked, _coalesced,
+                    _options.Classes.ToDictionary(c => c.Name, c => _dropped[c.Priority], StringComparer.Ordinal), _expired, _refused, _deadLettered);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The event time of the oldest waiting message, null when none waits. One pass over the in-memory index (100,000
+    /// at most) under the lock, so it is asked for by health, not with every <see cref="Stats"/>.
+    /// </summary>
+    public DateTimeOffset? OldestWaiting
+    {
+        get
+        {
+            lock (_lock)
+            {
+                // The event time is what the expiry was computed from.
                 long oldest = long.MaxValue;
                 foreach (Meta m in _pending.Values)
                 {
                     oldest = Math.Min(oldest, m.ExpiresAt - _options.TtlOf(m.Class).Ticks);
                 }
 
-                return new OutboxStats(_pending.Count, _bytes, _inFlight, _commits, _enqueued, _acked, _coalesced,
-                    _options.Classes.ToDictionary(c => c.Name, c => _dropped[c.Priority], StringComparer.Ordinal), _expired, _refused, _deadLettered,
-                    oldest == long.MaxValue ? null : new DateTimeOffset(oldest, TimeSpan.Zero));
+                return oldest == long.MaxValue ? null : new DateTimeOffset(oldest, TimeSpan.Zero);
             }
         }
     }

@@ -43,10 +43,9 @@ public readonly record struct OutboxReceipt(long Offset, string MessageId, long 
 /// <remarks>
 /// <c>Dropped</c> counts messages dropped over budget, by class name. <c>Refused</c> counts messages whose commit failed
 /// (a full disk): their producers were told, and a producer that cannot retry loses them. <c>DeadLettered</c> counts
-/// messages the cloud refused for good, kept aside in the outbox file. <c>Oldest</c> is the event time of the oldest
-/// waiting message (null when none waits).
+/// messages the cloud refused for good, kept aside in the outbox file.
 /// </remarks>
-public sealed record OutboxStats(long Pending, long PendingBytes, long InFlight, long Commits, long Enqueued, long Acked, long Coalesced, IReadOnlyDictionary<string, long> Dropped, long Expired, long Refused, long DeadLettered, DateTimeOffset? Oldest = null)
+public sealed record OutboxStats(long Pending, long PendingBytes, long InFlight, long Commits, long Enqueued, long Acked, long Coalesced, IReadOnlyDictionary<string, long> Dropped, long Expired, long Refused, long DeadLettered)
 {
     /// <summary>Messages of a class dropped over budget (0 for an unknown class).</summary>
     public long DroppedOf(string className) => Dropped.GetValueOrDefault(className);

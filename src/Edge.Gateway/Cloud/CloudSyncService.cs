@@ -71,7 +71,7 @@ internal sealed class CloudHealthCheck(IOptions<CloudOptions> options, DurableOu
                     epoch = outbox.Epoch,
                     pending = s.Pending,
                     pendingBytes = s.PendingBytes,
-                    oldestAgeSeconds = s.Oldest is { } oldest ? (long?)Math.Max(0, (long)(time.GetUtcNow() - oldest).TotalSeconds) : null,
+                    oldestAgeSeconds = outbox.OldestWaiting is { } oldest ? (long?)Math.Max(0, (long)(time.GetUtcNow() - oldest).TotalSeconds) : null,
                     inFlight = s.InFlight,
                     acked = s.Acked,
                     coalesced = s.Coalesced,
