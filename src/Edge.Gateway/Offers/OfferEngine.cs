@@ -65,8 +65,7 @@ public sealed class OfferEngine(ShelfLayout layout, ScreenList screens, StoreDat
     /// <summary>The SKUs of a zone: its shelves' and its screens' products, each once.</summary>
     public IReadOnlyList<string> SkusOf(string zone)
     {
-        IEnumerable<string> onScreens = screens.Screens.Where(s => s.Zone == zone)
-            .SelectMany(s => s.Shelves.Select(id => layout.Find(id)?.Sku).OfType<string>().Concat(s.Skus));
+        IEnumerable<string> onScreens = screens.Screens.Where(s => s.Zone == zone).SelectMany(s => s.SkusOn(layout));
         return [.. layout.Shelves.Where(s => s.Zone == zone).Select(s => s.Sku).Concat(onScreens).Distinct(StringComparer.Ordinal)];
     }
 

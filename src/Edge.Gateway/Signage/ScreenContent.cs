@@ -37,22 +37,12 @@ public sealed class ScreenContentBuilder(PriceService prices, AvailabilityCalcul
     /// <summary>How far ahead the next price change is looked for.</summary>
     public static readonly TimeSpan Lookahead = TimeSpan.FromHours(24);
 
-    /// <summary>The SKUs <paramref name="screen"/> shows, in order, each once.</summary>
-    public IReadOnlyList<string> SkusOf(ScreenOptions screen)
-    {
-        ArgumentNullException.ThrowIfNull(screen);
-        IEnumerable<string> fromShelves = screen.Shelves.Count > 0 || screen.Skus.Count > 0
-            ? screen.Shelves.Select(id => layout.Shelves.First(s => s.Id == id).Sku)
-            : layout.Shelves.Where(s => s.Zone == screen.Zone).Select(s => s.Sku);
-        return [.. fromShelves.Concat(screen.Skus).Distinct(StringComparer.Ordinal)];
-    }
-
     /// <summary>The content of <paramref name="screen"/> at <paramref name="now"/>, with version 0 (the hub numbers it).</summary>
     public ScreenContent Build(ScreenOptions screen, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(screen);
         var tiles = new List<Tile>();
-        foreach (string sku in SkusOf(screen))
+        foreach (string sku in screen.SkusOn(layout))
         {
             if (TileOf(sku, now) is { } tile)
             {

@@ -52,6 +52,16 @@ public sealed class ScreenOptions
     /// <summary>Landscape or portrait.</summary>
     public ScreenOrientation Orientation { get; set; } = ScreenOrientation.Landscape;
 
+    /// <summary>The SKUs the screen shows, in order, each once: its shelves' and its own, or else its zone's shelves'.</summary>
+    public IReadOnlyList<string> SkusOn(ShelfLayout layout)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        IEnumerable<string> fromShelves = Shelves.Count > 0 || Skus.Count > 0
+            ? Shelves.Select(id => layout.Find(id)?.Sku).OfType<string>()
+            : layout.Shelves.Where(s => s.Zone == Zone).Select(s => s.Sku);
+        return [.. fromShelves.Concat(Skus).Distinct(StringComparer.Ordinal)];
+    }
+
     /// <summary>The languages in force: <c>ja</c> and <c>en</c> when none is configured.</summary>
     public IReadOnlyList<string> LanguagesInForce() => Languages.Count > 0 ? Languages : ["ja", "en"];
 }
