@@ -157,7 +157,7 @@ public sealed class BeaconTracker : IAdvertisingSink
                     audience = _o.AudienceOf(f.Major);
                     if (!_tokenNames.TryGetValue(token, out shopperName))
                     {
-                        shopperName = Hash($"ib:{f.Major:x4}{f.Minor:x4}", time);
+                        shopperName = Hash(ShopperNames.IBeacon(f.Major, f.Minor), time);
                         _tokenNames[token] = shopperName;
                     }
                 }
@@ -169,7 +169,7 @@ public sealed class BeaconTracker : IAdvertisingSink
             case BeaconKind.EddystoneEid:
                 if (_eids.Resolve(data.Slice(f.IdOffset, 8), time.ToUnixTimeSeconds()) is { } name)
                 {
-                    shopperIdentity = "eid:" + name;
+                    shopperIdentity = ShopperNames.Eid(name);
                     audience = _eidAudiences.GetValueOrDefault(name);
                 }
 

@@ -16,6 +16,12 @@ public static class ShopperNames
     public static byte[] Salt(byte[] secret, DateOnly day) =>
         HMACSHA256.HashData(secret, Encoding.UTF8.GetBytes(day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)));
 
+    /// <summary>The identity of an app advertising the retailer's iBeacon UUID: its token, the major and minor.</summary>
+    public static string IBeacon(ushort major, ushort minor) => $"ib:{major:x4}{minor:x4}";
+
+    /// <summary>The identity of an app whose Eddystone-EID resolved to the registered key <paramref name="key"/>.</summary>
+    public static string Eid(string key) => "eid:" + key;
+
     /// <summary>The pseudonym of <paramref name="identity"/> under <paramref name="salt"/>.</summary>
     public static string Name(byte[] salt, string identity) =>
         "s-" + Convert.ToHexStringLower(HMACSHA256.HashData(salt, Encoding.UTF8.GetBytes(identity)).AsSpan(0, 8));
@@ -58,7 +64,7 @@ public sealed class ShopperTokens
         {
             ushort major = (ushort)((raw[0] << 8) | raw[1]);
             ushort minor = (ushort)((raw[2] << 8) | raw[3]);
-            return (ShopperNames.Name(salt, $"ib:{major:x4}{minor:x4}"), _options.AudienceOf(major));
+            return (ShopperNames.Name(salt, ShopperNames.IBeacon(major, minor)), _options.AudienceOf(major));
         }
 
         string? key;
@@ -68,7 +74,7 @@ public sealed class ShopperTokens
         }
 
         // An EID no key resolves is named all the same (and so has no offers): its answer looks like any other's.
-        string identity = key is null ? "eid-unknown:" + token.ToLowerInvariant() : "eid:" + key;
+        string identity = key is null ? "eid-unknown:" + token.ToLowerInvariant() : ShopperNames.Eid(key);
         return (ShopperNames.Name(salt, identity), key is null ? null : _options.ShopperEidKeys.First(k => k.Name == key).Audience);
     }
 }
