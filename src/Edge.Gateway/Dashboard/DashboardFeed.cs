@@ -60,7 +60,7 @@ public sealed class DashboardFeed(ShelfLayout layout, StockBoard board, SignageH
             store = new { id = store.Value.Id, name = store.Value.Name },
             gateway = gateway.Value.Id,
             at = time.GetUtcNow(),
-            shelves = layout.Shelves.Select(s => new { view = StockView.Of(s, board.Get(s.Id)), low = board.Get(s.Id) is { Counted: true } r && r.Count <= s.LowStockThreshold }),
+            shelves = layout.Shelves.Select(s => new { view = StockView.Of(s, board.Get(s.Id)) }),
             screens = screens.Status(),
             beacons = beacons.Snapshot(),
             beaconSource = beacons.Source,
