@@ -67,6 +67,28 @@ public static class OptionsBinding
         return problems;
     }
 
+    /// <summary>
+    /// Binds one element of a list section on its own (the binder silently skips an element it cannot convert, and a
+    /// shelf or a screen must never vanish over a typo): added, with its path for problems that name the key, only when
+    /// it bound cleanly; its problems go to <paramref name="problems"/>.
+    /// </summary>
+    public static void BindElement<T>(IConfigurationSection child, List<T> into, List<string> paths, List<string> problems)
+        where T : class, new()
+    {
+        ArgumentNullException.ThrowIfNull(child);
+        ArgumentNullException.ThrowIfNull(into);
+        ArgumentNullException.ThrowIfNull(paths);
+        ArgumentNullException.ThrowIfNull(problems);
+        var element = new T();
+        IReadOnlyList<string> found = Bind(child, element);
+        problems.AddRange(found);
+        if (found.Count == 0)
+        {
+            into.Add(element);
+            paths.Add(child.Path);
+        }
+    }
+
     /// <summary>A validation result from a list of problems (success when empty).</summary>
     public static ValidateOptionsResult Result(IEnumerable<string> problems)
     {

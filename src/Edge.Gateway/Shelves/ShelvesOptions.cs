@@ -20,14 +20,7 @@ public sealed class ShelvesOptions
         var problems = new List<string>();
         foreach (IConfigurationSection child in configuration.GetSection("Shelves").GetChildren())
         {
-            var shelf = new ShelfOptions();
-            IReadOnlyList<string> found = OptionsBinding.Bind(child, shelf);
-            problems.AddRange(found);
-            if (found.Count == 0)
-            {
-                options.Shelves.Add(shelf);
-                options.Paths.Add(child.Path);
-            }
+            OptionsBinding.BindElement(child, options.Shelves, options.Paths, problems);
         }
 
         return problems;

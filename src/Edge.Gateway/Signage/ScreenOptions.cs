@@ -110,14 +110,7 @@ public sealed partial class ScreensOptions
                 continue;
             }
 
-            var screen = new ScreenOptions();
-            IReadOnlyList<string> found = OptionsBinding.Bind(child, screen);
-            problems.AddRange(found);
-            if (found.Count == 0)
-            {
-                options.Screens.Add(screen);
-                options.Paths.Add(child.Path);
-            }
+            OptionsBinding.BindElement(child, options.Screens, options.Paths, problems);
         }
 
         return problems;
