@@ -33,6 +33,7 @@ public sealed class MqttLink : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly Lock _lock = new();
     private const int KeptDelays = 64;
+    private readonly List<TimeSpan> _delays = [];
     private TaskCompletionSource _connected = NewSignal();
     private TaskCompletionSource _disconnected = NewSignal();
     private TimeSpan _stepTimeout = TimeSpan.FromSeconds(10);
@@ -82,8 +83,17 @@ public sealed class MqttLink : IAsyncDisposable
     /// <summary>Successful connections so far.</summary>
     public int Connections { get; private set; }
 
-    /// <summary>Waits chosen after failures, in order (for diagnostics and tests); the last 64 are kept.</summary>
-    public List<TimeSpan> Delays { get; } = [];
+    /// <summary>Waits chosen after failures, in order (for diagnostics and tests); the last 64 are kept. A copy: the loop adds to them meanwhile.</summary>
+    public IReadOnlyList<TimeSpan> Delays
+    {
+        get
+        {
+            lock (_delays)
+            {
+                return [.. _delays];
+            }
+        }
+    }
 
     /// <summary>Why the last attempt failed or the connection dropped.</summary>
     public string? LastError { get; private set; }
@@ -207,10 +217,13 @@ public sealed class MqttLink : IAsyncDisposable
             if (failures > 0 && !cancellationToken.IsCancellationRequested)
             {
                 TimeSpan delay = _backoff.Next(failures);
-                Delays.Add(delay);
-                if (Delays.Count > KeptDelays)
+                lock (_delays)
                 {
-                    Delays.RemoveAt(0);
+                    _delays.Add(delay);
+                    if (_delays.Count > KeptDelays)
+                    {
+                        _delays.RemoveAt(0);
+                    }
                 }
 
                 try

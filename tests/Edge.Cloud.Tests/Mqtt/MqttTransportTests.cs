@@ -134,7 +134,7 @@ public sealed class MqttTransportTests : IAsyncDisposable
         await WaitUntil(() => _outbox.AckedSeq("shelf") == 350 && _outbox.AckedSeq("alerts") == 3, "the backlog acknowledged");
 
         // Each wait is within its full-jitter ceiling: no hot loop, no fixed-interval storm.
-        List<TimeSpan> delays = transport.Link.Delays;
+        IReadOnlyList<TimeSpan> delays = transport.Link.Delays;
         Assert.InRange(delays.Count, 4, 40);
         for (int i = 0; i < delays.Count; i++)
         {
