@@ -117,6 +117,28 @@ public sealed partial class DurableOutbox : IDisposable
         }
     }
 
+    /// <summary>
+    /// Per class, in priority order: messages waiting and the event time of the oldest (null when none waits). One
+    /// pass over the in-memory index under the lock, like <see cref="OldestWaiting"/>: for status, not for every message.
+    /// </summary>
+    public IReadOnlyList<ClassDepth> Depth()
+    {
+        lock (_lock)
+        {
+            int n = _options.Classes.Count;
+            long[] counts = new long[n];
+            long[] oldest = new long[n];
+            Array.Fill(oldest, long.MaxValue);
+            foreach (Meta m in _pending.Values)
+            {
+                counts[m.Class]++;
+                oldest[m.Class] = Math.Min(oldest[m.Class], m.ExpiresAt - _options.TtlOf(m.Class).Ticks);
+            }
+
+            return [.. _options.Classes.Select(c => new ClassDepth(c.Name, counts[c.Priority], oldest[c.Priority] == long.MaxValue ? null : new DateTimeOffset(oldest[c.Priority], TimeSpan.Zero), _dropped[c.Priority]))];
+        }
+    }
+
     /// <summary>The highest contiguous acknowledged sequence of a stream (0 when none).</summary>
     public long AckedSeq(string stream)
     {

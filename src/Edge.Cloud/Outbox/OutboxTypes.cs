@@ -51,6 +51,9 @@ public sealed record OutboxStats(long Pending, long PendingBytes, long InFlight,
     public long DroppedOf(string className) => Dropped.GetValueOrDefault(className);
 }
 
+/// <summary>One delivery class's backlog: messages waiting, the event time of the oldest, and drops over budget since start.</summary>
+public sealed record ClassDepth(string Class, long Waiting, DateTimeOffset? Oldest, long Dropped);
+
 /// <summary>Outbox settings (<c>Outbox:*</c>).</summary>
 public sealed class OutboxOptions
 {

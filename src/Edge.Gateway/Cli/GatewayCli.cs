@@ -14,6 +14,12 @@ internal static class GatewayCli
         root.Subcommands.Add(CloudCommands.Dps());
         root.Subcommands.Add(BleCommands.Build());
         root.Subcommands.Add(PromotionCommands.Build());
+        root.Subcommands.Add(ShelfVerbs.Build());
+        root.Subcommands.Add(StoreLayoutCommands.Beacons());
+        root.Subcommands.Add(StoreLayoutCommands.Screens());
+        root.Subcommands.Add(StoreLayoutCommands.Zones());
+        root.Subcommands.Add(OperatorVerbs.Outbox());
+        root.Subcommands.Add(OperatorVerbs.Admin());
         return root;
     }
 

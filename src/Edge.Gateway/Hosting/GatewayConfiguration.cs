@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using Edge.Gateway.Admin;
 using Edge.Gateway.Beacons;
 using Edge.Gateway.Cloud;
 using Edge.Gateway.Shelves;
@@ -15,7 +16,7 @@ namespace Edge.Gateway.Hosting;
 /// (exit 2). It uses the same registrations the host does (each area's own <c>Add…Options</c>), so the pre-flight and
 /// the running gateway cannot disagree about what is valid.
 /// </summary>
-public sealed record GatewayConfiguration(GatewayOptions Gateway, StoreOptions Store, SimulationOptions Simulation, DetectionOptions Detection, CloudOptions Cloud, BeaconOptions Beacons, List<ShelfOptions> Shelves, ScreensOptions Screens)
+public sealed record GatewayConfiguration(GatewayOptions Gateway, StoreOptions Store, SimulationOptions Simulation, DetectionOptions Detection, CloudOptions Cloud, BeaconOptions Beacons, List<ShelfOptions> Shelves, ScreensOptions Screens, Admin.AdminOptions Admin)
 {
     /// <summary>Registers the host's own sections, <c>Gateway</c> and <c>Store</c> (the areas register theirs).</summary>
     public static IServiceCollection AddHostOptions(IServiceCollection services)
@@ -31,7 +32,7 @@ public sealed record GatewayConfiguration(GatewayOptions Gateway, StoreOptions S
         ArgumentNullException.ThrowIfNull(configuration);
         var services = new ServiceCollection();
         services.AddSingleton(configuration);
-        AddHostOptions(services).AddShelfOptions().AddSimulationOptions().AddCloudOptions().AddBeaconOptions().AddOmnichannelOptions().AddScreenOptions().AddOffersOptions();
+        AddHostOptions(services).AddShelfOptions().AddSimulationOptions().AddCloudOptions().AddBeaconOptions().AddOmnichannelOptions().AddScreenOptions().AddOffersOptions().AddAdminOptions();
         using ServiceProvider provider = services.BuildServiceProvider();
         var found = new List<string>();
         T? Get<T>()
@@ -58,10 +59,11 @@ public sealed record GatewayConfiguration(GatewayOptions Gateway, StoreOptions S
         _ = Get<OmnichannelOptions>();
         ScreensOptions? screens = Get<ScreensOptions>();
         _ = Get<Offers.OffersOptions>();
+        Admin.AdminOptions? admin = Get<Admin.AdminOptions>();
         problems = found;
-        settings = found.Count > 0 || gateway is null || store is null || simulation is null || detection is null || shelves is null || cloud is null || beacons is null || screens is null
+        settings = found.Count > 0 || gateway is null || store is null || simulation is null || detection is null || shelves is null || cloud is null || beacons is null || screens is null || admin is null
             ? null
-            : new GatewayConfiguration(gateway, store, simulation, detection, cloud, beacons, shelves.Shelves, screens);
+            : new GatewayConfiguration(gateway, store, simulation, detection, cloud, beacons, shelves.Shelves, screens, admin);
         return settings is not null;
     }
 

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Edge.Gateway.Admin;
 using Edge.Gateway.Beacons;
 using Edge.Gateway.Cloud;
 using Edge.Gateway.Commands;
@@ -24,8 +25,57 @@ public static partial class GatewayHost
     /// <summary>Largest HTTP request body accepted (every endpoint takes a few bytes of JSON).</summary>
     public const int MaxRequestBodyBytes = 64 * 1024;
 
-    /// <summary>Runs the gateway with <paramref name="overrides"/> (from the command line) over appsettings.json and the environment; returns the exit code.</summary>
+    // Not a process exit code: the admin API changed the layout and the host runs again in the same process.
+    private const int Restart = -1;
+
+    /// <summary>
+    /// Runs the gateway with <paramref name="overrides"/> (from the command line) over appsettings.json, the data
+    /// directory's site.json and secrets.json, and the environment; returns the exit code. A layout change through the
+    /// admin API stops the host and runs it again here, with the same lock on the data directory.
+    /// </summary>
     public static async Task<int> RunAsync(IReadOnlyDictionary<string, string?> overrides, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(overrides);
+        string dataDir;
+        try
+        {
+            dataDir = ConfigurationLayers.DataDir(overrides);
+        }
+        catch (InvalidDataException ex)
+        {
+            return await FailAsync(ExitCodes.InvalidConfiguration, $"Invalid configuration: {ex.Message}");
+        }
+
+        GatewayInstance? instance;
+        try
+        {
+            // A CLI command working on the data directory holds the lock for a moment: wait for it.
+            instance = GatewayInstance.TryAcquire(dataDir, TimeSpan.FromSeconds(15));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return await FailAsync(ExitCodes.InvalidConfiguration, $"Cannot use the data directory: {ex.Message}");
+        }
+
+        if (instance is null)
+        {
+            return await FailAsync(ExitCodes.InvalidConfiguration, $"Cannot use the data directory: another gateway runs on {dataDir} (it holds {GatewayInstance.LockFile})");
+        }
+
+        using (instance)
+        {
+            int exit;
+            do
+            {
+                exit = await RunOnceAsync(overrides, dataDir, instance, cancellationToken);
+            }
+            while (exit == Restart && !cancellationToken.IsCancellationRequested);
+
+            return exit == Restart ? ExitCodes.Ok : exit;
+        }
+    }
+
+    private static async Task<int> RunOnceAsync(IReadOnlyDictionary<string, string?> overrides, string dataDir, GatewayInstance instance, CancellationToken cancellationToken)
     {
         WebApplicationBuilder builder;
         try
@@ -37,6 +87,15 @@ public static partial class GatewayHost
             // appsettings.json that is not JSON: the provider says which file; the parser says where.
             string where = ex.GetBaseException() is { } root && root != ex ? " " + root.Message : "";
             return await FailAsync(ExitCodes.InvalidConfiguration, $"Invalid configuration: {ex.Message}{where}");
+        }
+
+        try
+        {
+            SiteFiles.AddTo(builder.Configuration, dataDir);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or FormatException)
+        {
+            return await FailAsync(ExitCodes.InvalidConfiguration, $"Invalid configuration: {ex.Message}");
         }
 
         builder.Configuration.AddInMemoryCollection(overrides);
@@ -91,6 +150,7 @@ public static partial class GatewayHost
         }
 
         builder.AddGatewayServices(settings, database, outbox);
+        string[] adminUrls = builder.AddAdmin(settings.Admin, settings.Gateway.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), simulate, new SiteContext(dataDir, overrides));
         builder.AddShelves(layout);
         builder.AddStoreData();
         builder.AddOmnichannel();
@@ -128,6 +188,7 @@ public static partial class GatewayHost
         app.MapSignage();
         app.MapOffers();
         app.MapDashboard();
+        app.MapAdmin();
         if (simulate)
         {
             app.MapSimulation();
@@ -135,11 +196,17 @@ public static partial class GatewayHost
 
         // What a newcomer needs first: where to look, and what is running.
         app.Lifetime.ApplicationStarted.Register(() =>
-            GatewayLog.Open(log, DashboardUrl(app.Urls), simulate ? "simulated" : "hardware", layout.Shelves.Count, screens.Screens.Count));
+        {
+            GatewayLog.Open(log, DashboardUrl(app.Urls), simulate ? "simulated" : "hardware", layout.Shelves.Count, screens.Screens.Count);
+            string admin = AdminUrl(app.Urls, adminUrls);
+            AdminLog.Listening(log, admin + "admin");
+            instance.Advertise(admin);
+        });
+        GatewayRestart restart = app.Services.GetRequiredService<GatewayRestart>();
         int exit = await RunToEndAsync(app, settings.Gateway.Urls, log, cancellationToken);
         database.Dispose();
         outbox?.Dispose();
-        return exit;
+        return exit == ExitCodes.Ok && restart.Requested ? Restart : exit;
     }
 
     /// <summary>
@@ -237,11 +304,19 @@ public static partial class GatewayHost
         }
     }
 
+    // The admin listener's bound address (its real port, when configured as 0), else the gateway's own.
+    private static string AdminUrl(ICollection<string> bound, string[] adminUrls)
+    {
+        HashSet<int> ports = [.. adminUrls.Select(u => new Uri(u).Port)];
+        string? admin = adminUrls.Length == 0 ? null : bound.FirstOrDefault(u => ports.Contains(new Uri(u.Replace("://+", "://0.0.0.0", StringComparison.Ordinal).Replace("://*", "://0.0.0.0", StringComparison.Ordinal)).Port)) ?? adminUrls[0];
+        return DashboardUrl(admin is null ? bound : [admin]);
+    }
+
     // A wildcard address is not something to type into a browser.
     private static string DashboardUrl(ICollection<string> urls)
     {
         string url = urls.FirstOrDefault(u => u.StartsWith("http://", StringComparison.Ordinal)) ?? urls.FirstOrDefault() ?? "http://localhost:8080";
-        var uri = new UriBuilder(url);
+        var uri = new UriBuilder(url.Replace("://+", "://0.0.0.0", StringComparison.Ordinal).Replace("://*", "://0.0.0.0", StringComparison.Ordinal));
         if (uri.Host is "0.0.0.0" or "[::]" or "::" or "+" or "*")
         {
             uri.Host = "localhost";

@@ -10,8 +10,12 @@ public sealed record TareShelf(string ShelfId) : IGatewayCommand
     public string Name => "tare";
 }
 
-/// <summary>Stores a technician's two-point calibration for a shelf; the count is then measured afresh.</summary>
-public sealed record RecalibrateShelf(string ShelfId, Calibration Calibration) : IGatewayCommand
+/// <summary>
+/// Stores a technician's two-point calibration for a shelf; the count is then measured afresh. With
+/// <paramref name="TareGrams"/> the tare is set too (a guided calibration measured the empty shelf as 0 g); without,
+/// the shelf keeps its tare.
+/// </summary>
+public sealed record RecalibrateShelf(string ShelfId, Calibration Calibration, double? TareGrams = null) : IGatewayCommand
 {
     /// <inheritdoc />
     public string Name => "recalibrate";
@@ -57,7 +61,7 @@ internal sealed class ShelfCommandHandlers(ShelfService shelves, ShelfRepository
         repository.SaveCalibration(command.ShelfId, command.Calibration);
         await shelves.OnReaderAsync(() =>
         {
-            pipeline.Recalibrate(command.Calibration, pipeline.TareGrams);
+            pipeline.Recalibrate(command.Calibration, command.TareGrams ?? pipeline.TareGrams);
             return true;
         });
         return CommandResult.Done(new JsonObject { ["shelfId"] = command.ShelfId, ["gramsPerCount"] = command.Calibration.GramsPerCount });

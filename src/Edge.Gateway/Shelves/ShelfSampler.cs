@@ -29,6 +29,7 @@ internal sealed class ShelfSampler : IHx711Sink
         switch (reading.Status)
         {
             case Hx711ReadStatus.Ok:
+                pipeline.Live.Add(reading.Raw, now);
                 pipeline.OnSample(reading.Raw, now);
                 if (++_sinceCheckpoint[channel] >= CheckpointEvery)
                 {

@@ -41,7 +41,8 @@ public static class ShelvesRegistration
         services.AddSingleton<ICommandHandler<RestartSampler>>(sp => sp.GetRequiredService<ShelfCommandHandlers>());
         services.AddHealthChecks()
             .AddCheck<ShelvesHealthCheck>("shelves", tags: [GatewayHealth.Live, GatewayHealth.Ready])
-            .AddCheck<ShelvesCountedCheck>("shelves-counted", tags: [GatewayHealth.Ready]);
+            .AddCheck<ShelvesCountedCheck>("shelves-counted", tags: [GatewayHealth.Ready])
+            .AddCheck<ShelvesConfiguredCheck>("shelves-configured", tags: [GatewayHealth.Ready]);
         return builder;
     }
 
@@ -85,6 +86,15 @@ internal sealed class ShelvesCountedCheck(ShelfService shelves) : IHealthCheck
         var data = new Dictionary<string, object> { ["startingShelves"] = starting };
         return Task.FromResult(starting == 0 ? HealthCheckResult.Healthy(data: data) : HealthCheckResult.Unhealthy($"{starting} shelves are not counted yet", data: data));
     }
+}
+
+/// <summary>Readiness: on hardware, at least one shelf is configured (a gateway with a GPIO chip and no shelves counts nothing).</summary>
+internal sealed class ShelvesConfiguredCheck(ShelfLayout layout) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(layout.Shelves.Count > 0 || layout.Simulated
+            ? HealthCheckResult.Healthy()
+            : HealthCheckResult.Unhealthy("a GPIO chip is present but no shelves are configured: add them with 'edge-gateway shelf add' (or Shelves:N:* keys), or run with --simulate"));
 }
 
 /// <summary>One slot as <c>GET /api/stock</c> shows it. Field names are a contract.</summary>

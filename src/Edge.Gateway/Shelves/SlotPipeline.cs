@@ -109,6 +109,9 @@ public sealed class SlotPipeline
     /// <summary>Estimated noise (standard deviation) of a still shelf, in grams.</summary>
     public double NoiseGrams => _noise;
 
+    /// <summary>The last seconds of raw readings, for calibration with live readings (the sampler feeds it).</summary>
+    public LiveReading Live { get; } = new();
+
     /// <summary>Samples rejected as spikes.</summary>
     public long Outliers { get; private set; }
 

@@ -22,6 +22,7 @@ internal sealed class SimulatedShelf
     private double _trayGrams;
     private long _handUntil;
     private double _handGrams;
+    private double _testGrams;
 
     public SimulatedShelf(ShelfOptions options, double trayGrams, int initialItems, int seed, TimeProvider time)
     {
@@ -38,6 +39,45 @@ internal sealed class SimulatedShelf
     }
 
     public ShelfOptions Options { get; }
+
+    /// <summary>
+    /// A technician's reference weight on the tray, in grams (0: none). Exact, unlike the items: what a calibration
+    /// weight is for.
+    /// </summary>
+    public double TestWeightGrams
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _testGrams;
+            }
+        }
+
+        set
+        {
+            lock (_lock)
+            {
+                _testGrams = value;
+                Touch();
+            }
+        }
+    }
+
+    /// <summary>True while a technician works on the shelf: shoppers and staff leave it alone.</summary>
+    public bool InService { get; set; }
+
+    /// <summary>Takes every item off the tray; returns how many there were.</summary>
+    public int Empty()
+    {
+        lock (_lock)
+        {
+            int n = _items.Count;
+            _items.Clear();
+            Touch();
+            return n;
+        }
+    }
 
     /// <summary>Items actually on the tray (the truth the pipeline should find).</summary>
     public int Items
@@ -89,7 +129,7 @@ internal sealed class SimulatedShelf
         lock (_lock)
         {
             long now = _time.GetTimestamp();
-            grams = _trayGrams + Sum() + (_creepPerHour * _time.GetElapsedTime(_started, now).TotalHours);
+            grams = _trayGrams + Sum() + _testGrams + (_creepPerHour * _time.GetElapsedTime(_started, now).TotalHours);
             grams += Gaussian() * MechanicalNoiseGrams;
             if (now < _handUntil)
             {

@@ -118,6 +118,9 @@ public sealed class SimulatedStore
     /// <summary>Shopper actions made so far (picks and put-backs, not staff restocks).</summary>
     public long Actions => Interlocked.Read(ref _actions);
 
+    /// <summary>The simulated tray of a shelf, for a technician's actions (test weights, emptying), or null.</summary>
+    internal SimulatedShelf? Shelf(string shelfId) => _shelves.GetValueOrDefault(shelfId);
+
     /// <summary>
     /// Shoppers pick (and now and then put back) items at the configured rate, and staff restock a shelf that ran
     /// low a little later. Returns at once when the rate is 0.
@@ -164,7 +167,11 @@ public sealed class SimulatedStore
 
             SimulatedShelf shelf = shelves[index];
             handFreeAt[index] = _time.GetTimestamp() + handTicks;
-            if (shelf.Items > 0 && _random.NextDouble() < 0.85)
+            if (shelf.InService)
+            {
+                // A technician is calibrating it: this shopper takes nothing.
+            }
+            else if (shelf.Items > 0 && _random.NextDouble() < 0.85)
             {
                 Pick(shelf.Options.Id, _random.NextDouble() < 0.8 ? 1 : Math.Min(2, shelf.Items));
             }
@@ -178,7 +185,11 @@ public sealed class SimulatedStore
             foreach (SimulatedShelf s in shelves)
             {
                 string id = s.Options.Id;
-                if (s.Items <= s.Options.LowStockThreshold && !restockDue.ContainsKey(id))
+                if (s.InService)
+                {
+                    restockDue.Remove(id);
+                }
+                else if (s.Items <= s.Options.LowStockThreshold && !restockDue.ContainsKey(id))
                 {
                     restockDue[id] = wallNow + TimeSpan.FromSeconds(30 + _random.Next(60));
                 }

@@ -12,6 +12,9 @@ public static class SimulationRegistration
     /// <summary>Largest number of items one simulated pick or put may move.</summary>
     public const int MaxItemsPerAction = 100;
 
+    /// <summary>Heaviest test weight a technician may put on a simulated shelf, in grams (the cell's capacity is 10 kg).</summary>
+    public const double MaxTestGrams = 5000;
+
     /// <summary>Binds <c>Simulation</c>, validated at start.</summary>
     public static IServiceCollection AddSimulationOptions(this IServiceCollection services) =>
         services.AddValidatedOptions<SimulationOptions, SimulationOptionsValidator>("Simulation").Services;
@@ -58,6 +61,32 @@ public static class SimulationRegistration
         ArgumentNullException.ThrowIfNull(app);
         app.MapPost("/api/simulation/shelves/{shelfId}/pick", (string shelfId, HttpRequest request, SimulatedStore store) => Act(shelfId, request, store, pick: true));
         app.MapPost("/api/simulation/shelves/{shelfId}/put", (string shelfId, HttpRequest request, SimulatedStore store) => Act(shelfId, request, store, pick: false));
+        app.MapPost("/api/simulation/shelves/{shelfId}/empty", (string shelfId, SimulatedStore store) =>
+        {
+            if (store.Shelf(shelfId) is not { } shelf)
+            {
+                return Results.NotFound(new { error = $"no shelf '{shelfId}'" });
+            }
+
+            shelf.InService = true;
+            return Results.Ok(new { shelfId, removed = shelf.Empty(), inService = true });
+        });
+        app.MapPost("/api/simulation/shelves/{shelfId}/weight", async (string shelfId, HttpRequest request, SimulatedStore store) =>
+        {
+            if (store.Shelf(shelfId) is not { } shelf)
+            {
+                return Results.NotFound(new { error = $"no shelf '{shelfId}'" });
+            }
+
+            if (await ReadGramsAsync(request) is not { } grams)
+            {
+                return Results.BadRequest(new { error = $"body must be JSON like {{\"grams\": 500}}, from 0 (remove the weight) to {MaxTestGrams}" });
+            }
+
+            shelf.InService = true;
+            shelf.TestWeightGrams = grams;
+            return Results.Ok(new { shelfId, grams, inService = true });
+        });
         app.MapGet("/api/simulation/shelves", (ShelfLayout layout, SimulatedStore store) =>
             layout.Shelves.Select(s => new { shelfId = s.Id, items = store.ItemsOn(s.Id) }));
         app.MapGet("/api/simulation/shoppers", (SimulatedStore store, IOptions<SimulationOptions> options) =>
@@ -102,6 +131,11 @@ public static class SimulationRegistration
         }
 
         SimulatedActionResult result = pick ? store.Pick(shelfId, items.Value) : store.Put(shelfId, items.Value);
+        if (!pick && store.Shelf(shelfId) is { } restocked)
+        {
+            restocked.InService = false; // items back on the shelf: the technician is done with it
+        }
+
         return result switch
         {
             SimulatedActionResult.Done => Results.Ok(new { shelfId, items = store.ItemsOn(shelfId) }),
@@ -109,6 +143,20 @@ public static class SimulationRegistration
             SimulatedActionResult.NoRoom => Results.Conflict(new { error = $"shelf '{shelfId}' holds {store.ItemsOn(shelfId)} items and has room for {store.CapacityOf(shelfId) - store.ItemsOn(shelfId)} more" }),
             _ => Results.Conflict(new { error = $"shelf '{shelfId}' holds only {store.ItemsOn(shelfId)} items" }),
         };
+    }
+
+    private static async Task<double?> ReadGramsAsync(HttpRequest request)
+    {
+        try
+        {
+            using JsonDocument doc = await JsonDocument.ParseAsync(request.Body, cancellationToken: request.HttpContext.RequestAborted);
+            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("grams", out JsonElement g)
+                && g.ValueKind == JsonValueKind.Number && g.GetDouble() is >= 0 and <= MaxTestGrams and var grams ? grams : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     private static async Task<(int? Items, string? Error)> ReadItemsAsync(HttpRequest request)

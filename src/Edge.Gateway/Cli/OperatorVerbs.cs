@@ -1,0 +1,87 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using Edge.Cloud.Outbox;
+using Edge.Gateway.Admin;
+using Edge.Gateway.Cloud;
+using Edge.Gateway.Hosting;
+
+namespace Edge.Gateway.Cli;
+
+/// <summary><c>outbox status</c> and <c>admin token</c>.</summary>
+internal static class OperatorVerbs
+{
+    public static Command Outbox()
+    {
+        var status = GatewayLink.WithCommonOptions(new Command("status", "The cloud outbox: depth per class, oldest message's age, drops, dead letters."));
+        Verb.Action(status, async (parse, ct) =>
+        {
+            using GatewayLink link = GatewayLink.Open(parse);
+            JsonObject result = link.Online
+                ? (JsonObject)(await link.CallOkAsync(HttpMethod.Get, "outbox", cancellationToken: ct))!
+                : Offline(link);
+            return (ExitCodes.Ok, result, OutboxStatus.Lines(result));
+        });
+        return new Command("outbox", "The durable outbox of messages for the cloud.") { status };
+    }
+
+    public static Command Admin()
+    {
+        var rotate = new Option<bool>("--rotate") { Description = "Replace the existing token (the old one stops working at once)" };
+        var file = new Option<string>("--token-file") { Description = "Write the new token to this file (mode 0600) instead of stdout" };
+        var token = GatewayLink.WithCommonOptions(new Command("token", "Create the admin token, shown once (only a salted hash is kept).") { rotate, file }, token: false);
+        Verb.Action(token, (parse, ct) =>
+        {
+            var overrides = new Dictionary<string, string?>();
+            if (parse.GetValue(GatewayLink.DataDirOption) is { Length: > 0 } dir)
+            {
+                overrides["Gateway:DataDir"] = dir;
+            }
+
+            string dataDir = ConfigurationLayers.DataDir(overrides);
+            if (AdminToken.Load(dataDir) is { } existing && !parse.GetValue(rotate))
+            {
+                throw new CliException($"an admin token exists (created {existing.Created:u}); use --rotate to replace it", ExitCodes.Refused);
+            }
+
+            string created = AdminToken.Create(dataDir, TimeProvider.System);
+            return Task.FromResult(Show(created, parse.GetValue(file), parse.GetValue(GatewayLink.JsonOption)));
+        });
+        return new Command("admin", "The admin API's token.") { token };
+    }
+
+    /// <summary>Shows a new token once: in a file when one is named, else on stdout (the only output that carries it).</summary>
+    public static (int, JsonNode?, IEnumerable<string>) Show(string token, string? file, bool json)
+    {
+        if (file is { Length: > 0 })
+        {
+            SiteFiles.Write(Path.GetFullPath(file), System.Text.Encoding.UTF8.GetBytes(token + "\n"));
+            return (ExitCodes.Ok, new JsonObject { ["adminTokenFile"] = Path.GetFullPath(file) }, [$"admin token written to {Path.GetFullPath(file)} (mode 0600); keep it safe and delete the file once stored"]);
+        }
+
+        _ = json;
+        return (ExitCodes.Ok, new JsonObject { ["adminToken"] = token }, [token, "(the admin token: shown this once; store it now)"]);
+    }
+
+    private static JsonObject Offline(GatewayLink link)
+    {
+        IConfigurationRoot configuration = ConfigurationLayers.Build(link.DataDir, link.Overrides);
+        if (!GatewayConfiguration.TryLoad(configuration, out GatewayConfiguration? settings, out List<string> problems))
+        {
+            throw new CliException("the configuration is invalid: " + string.Join("; ", problems), ExitCodes.InvalidConfiguration);
+        }
+
+        if (!File.Exists(Path.Combine(link.DataDir, CloudRegistration.OutboxFile)))
+        {
+            return settings.Cloud.Mode == CloudMode.None ? OutboxStatus.None() : OutboxStatus.Of(Empty(settings), settings.Cloud.Mode.ToString(), DateTimeOffset.UtcNow);
+        }
+
+        using GatewayDatabase db = GatewayDatabase.Open(link.DataDir, fileName: CloudRegistration.OutboxFile, verify: GatewayDatabase.VerifyAll);
+        using var outbox = new DurableOutbox(db, settings.Cloud.Outbox.ToOptions());
+        JsonObject status = OutboxStatus.Of(outbox, settings.Cloud.Mode.ToString(), DateTimeOffset.UtcNow);
+        status["running"] = false;
+        return status;
+    }
+
+    private static DurableOutbox Empty(GatewayConfiguration settings) =>
+        new(new LiteDB.LiteDatabase(new MemoryStream()), settings.Cloud.Outbox.ToOptions());
+}

@@ -1,0 +1,84 @@
+using System.Text.Json;
+
+namespace Edge.Gateway.Hosting;
+
+/// <summary>
+/// One gateway per data directory, and how the CLI finds it: a running gateway holds <c>gateway.lock</c> for its
+/// whole life (the kernel releases it when the process dies, even by SIGKILL) and writes where its admin API listens
+/// to <c>gateway.endpoint</c>. A CLI that can take the lock knows no gateway runs, and holds it while it changes the
+/// data directory directly, so a gateway starting meanwhile waits for it.
+/// </summary>
+public sealed class GatewayInstance : IDisposable
+{
+    /// <summary>Held while a gateway (or an offline CLI command) uses the data directory.</summary>
+    public const string LockFile = "gateway.lock";
+
+    /// <summary>Where the running gateway's admin API answers: <c>{"adminUrl": …, "pid": …}</c>.</summary>
+    public const string EndpointFile = "gateway.endpoint";
+
+    private readonly FileStream _lock;
+    private readonly string _dataDir;
+
+    private GatewayInstance(FileStream held, string dataDir)
+    {
+        _lock = held;
+        _dataDir = dataDir;
+    }
+
+    /// <summary>Takes the lock, waiting up to <paramref name="wait"/> for a short CLI command to finish; null when a gateway holds it.</summary>
+    public static GatewayInstance? TryAcquire(string dataDir, TimeSpan wait, TimeProvider? time = null)
+    {
+        time ??= TimeProvider.System;
+        Directory.CreateDirectory(dataDir);
+        string path = Path.Combine(dataDir, LockFile);
+        long start = time.GetTimestamp();
+        while (true)
+        {
+            try
+            {
+                return new GatewayInstance(new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None), dataDir);
+            }
+            catch (IOException) when (time.GetElapsedTime(start) < wait)
+            {
+                Thread.Sleep(100);
+            }
+            catch (IOException)
+            {
+                return null;
+            }
+        }
+    }
+
+    /// <summary>Records where the admin API listens, for the CLI.</summary>
+    public void Advertise(string adminUrl) =>
+        SiteFiles.Write(Path.Combine(_dataDir, EndpointFile), JsonSerializer.SerializeToUtf8Bytes(new { adminUrl, pid = Environment.ProcessId }));
+
+    /// <summary>The running gateway's admin URL, or null when none is advertised.</summary>
+    public static string? AdvertisedAdminUrl(string dataDir)
+    {
+        try
+        {
+            using JsonDocument doc = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(dataDir, EndpointFile)));
+            return doc.RootElement.TryGetProperty("adminUrl", out JsonElement url) && url.ValueKind == JsonValueKind.String ? url.GetString() : null;
+        }
+        catch (Exception ex) when (ex is IOException or JsonException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        try
+        {
+            File.Delete(Path.Combine(_dataDir, EndpointFile));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Stale, and harmless: the lock is what says a gateway runs.
+        }
+
+        _lock.Dispose();
+    }
+}
