@@ -144,8 +144,10 @@ public static partial class ConnectionProbe
             .WithCleanSession()
             .WithKeepAlivePeriod(TimeSpan.FromSeconds(options.KeepAliveSeconds))
             .WithCredentials(IotHubTopics.UserName(host, deviceId), token);
-        string credentials = x509 ? "Cloud:IotHub:CertFile (is its thumbprint or CA registered for this device?)" : $"{keyKey} and Cloud:IotHub:DeviceId '{deviceId}'";
-        IMqttClient? client = await MqttStages.ConnectAsync(run, ep, stream, connect, credentials, x509);
+        ProbeCredentials credentials = x509
+            ? new("the device certificate", "Cloud:IotHub:CertFile: is its thumbprint or CA registered for this device?", false, true)
+            : new($"the SAS token of device '{deviceId}'", $"{keyKey} and the device id", true, false);
+        IMqttClient? client = await MqttStages.ConnectAsync(run, ep, stream, connect, credentials);
         if (client is null)
         {
             run.SkipRest(ep.Target, ProbeStage.Authorization);

@@ -58,7 +58,13 @@ public static partial class ConnectionProbe
             connect.WithCredentials(options.Username, options.Password ?? "");
         }
 
-        IMqttClient? client = await MqttStages.ConnectAsync(run, ep, stream, connect, "Cloud:Mqtt:Username and Cloud:Mqtt:Password", !string.IsNullOrEmpty(options.ClientCertFile));
+        bool certificate = !string.IsNullOrEmpty(options.ClientCertFile);
+        var credentials = new ProbeCredentials(
+            string.IsNullOrEmpty(options.Username) ? (certificate ? "the client certificate" : "an anonymous client") : "the user name or password",
+            string.IsNullOrEmpty(options.Username) ? (certificate ? "Cloud:Mqtt:ClientCertFile" : "Cloud:Mqtt:Username") : "Cloud:Mqtt:Username and Cloud:Mqtt:Password",
+            !string.IsNullOrEmpty(options.Password),
+            certificate);
+        IMqttClient? client = await MqttStages.ConnectAsync(run, ep, stream, connect, credentials);
         if (client is null)
         {
             run.SkipRest(ep.Target, ProbeStage.Authorization);

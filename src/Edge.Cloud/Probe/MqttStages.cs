@@ -18,9 +18,8 @@ internal static class MqttStages
     /// <param name="ep">The endpoint.</param>
     /// <param name="stream">The TCP or TLS stream.</param>
     /// <param name="options">Client options without a server; the stream is plugged in here.</param>
-    /// <param name="credentialsKey">The settings that hold the credentials, for the detail.</param>
-    /// <param name="clientCertificate">True when a client certificate was offered (a broker refusing it often just closes the connection).</param>
-    public static async Task<IMqttClient?> ConnectAsync(ProbeRun run, ProbeEndpoint ep, Stream stream, MqttClientOptionsBuilder options, string credentialsKey, bool clientCertificate)
+    /// <param name="credentials">What was sent and the settings that hold it, for the detail.</param>
+    public static async Task<IMqttClient?> ConnectAsync(ProbeRun run, ProbeEndpoint ep, Stream stream, MqttClientOptionsBuilder options, ProbeCredentials credentials)
     {
         long started = ProbeRun.Start();
         IMqttClient client = new MqttClientFactory().CreateMqttClient();
@@ -47,10 +46,14 @@ internal static class MqttStages
             }
 
             string why = $"CONNACK {result.ResultCode}{(string.IsNullOrEmpty(result.ReasonString) ? "" : ": " + result.ReasonString)}";
+            // Mosquitto 2 and IoT Hub answer a wrong password or key with Not authorized, not Bad user name or
+            // password: with a secret sent, either code means the secret (or the name that goes with it) is wrong.
             (string code, string detail) = result.ResultCode switch
             {
-                MqttClientConnectResultCode.BadUserNameOrPassword => (ProbeCodes.AuthBadCredentials, $"authentication: the broker refused the user name or password ({why}; check {credentialsKey})"),
-                MqttClientConnectResultCode.NotAuthorized => (ProbeCodes.AuthNotAuthorized, $"authentication: the broker refused these credentials ({why}; check {credentialsKey})"),
+                MqttClientConnectResultCode.BadUserNameOrPassword or MqttClientConnectResultCode.NotAuthorized when credentials.SecretSent =>
+                    (ProbeCodes.AuthBadCredentials, $"authentication: the broker refused {credentials.What} ({why}; check {credentials.Keys})"),
+                MqttClientConnectResultCode.BadUserNameOrPassword => (ProbeCodes.AuthBadCredentials, $"authentication: the broker refused {credentials.What} ({why}; check {credentials.Keys})"),
+                MqttClientConnectResultCode.NotAuthorized => (ProbeCodes.AuthNotAuthorized, $"authentication: the broker does not let this client connect ({why}; check {credentials.Keys})"),
                 MqttClientConnectResultCode.ClientIdentifierNotValid => (ProbeCodes.AuthClientIdRejected, $"authentication: the broker refused the client id '{built.ClientId}' ({why})"),
                 MqttClientConnectResultCode.UnsupportedProtocolVersion => (ProbeCodes.AuthProtocolUnsupported, $"authentication: the broker does not speak MQTT {Version(built)} ({why})"),
                 _ => (ProbeCodes.AuthRefused, $"authentication: the broker refused the connection ({why})"),
@@ -63,7 +66,7 @@ internal static class MqttStages
         }
         catch (Exception ex) when (ex is MqttCommunicationException or IOException or ObjectDisposedException)
         {
-            string hint = clientCertificate ? " (a broker that refuses the client certificate closes the connection like this)" : "";
+            string hint = credentials.ClientCertificate ? " (a broker that refuses the client certificate closes the connection like this)" : "";
             run.Fail(ProbeStage.Authentication, ep.Target, started, ProbeCodes.AuthConnectionClosed, $"authentication: {ep.Target} closed the connection instead of answering CONNECT: {ex.Message}{hint}");
         }
 
@@ -117,3 +120,10 @@ internal static class MqttStages
                 : throw new InvalidOperationException("the probe's connection is used once");
     }
 }
+
+/// <summary>What a probe authenticates with, as a detail names it; never the secret itself.</summary>
+/// <param name="What">E.g. "the user name or password".</param>
+/// <param name="Keys">The settings to check.</param>
+/// <param name="SecretSent">A password or token went into CONNECT.</param>
+/// <param name="ClientCertificate">A client certificate was offered in TLS.</param>
+internal sealed record ProbeCredentials(string What, string Keys, bool SecretSent, bool ClientCertificate);
