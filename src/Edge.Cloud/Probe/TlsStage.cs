@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
@@ -65,6 +64,10 @@ internal static class TlsStage
         {
             await ssl.DisposeAsync();
             throw;
+        }
+        finally
+        {
+            seen.Dispose();
         }
 
         return null;
@@ -171,7 +174,7 @@ internal static class TlsStage
     }
 
     /// <summary>What the validation callback saw; the chain object is only valid during the callback.</summary>
-    private sealed class Seen
+    private sealed class Seen : IDisposable
     {
         public SslPolicyErrors? Errors { get; private set; }
 
@@ -223,6 +226,12 @@ internal static class TlsStage
             }
 
             return errors == SslPolicyErrors.None;
+        }
+
+        public void Dispose()
+        {
+            Leaf?.Dispose();
+            Expired?.Dispose();
         }
     }
 }
