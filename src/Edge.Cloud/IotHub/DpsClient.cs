@@ -16,6 +16,9 @@ public sealed class DpsException(string message, bool retriable) : Exception(mes
 {
     /// <summary>True for throttling and server errors.</summary>
     public bool Retriable { get; } = retriable;
+
+    /// <summary>DPS's CONNACK when it refused the connection (a wrong key or registration id), else null.</summary>
+    public MqttClientConnectResultCode? ConnectResult { get; init; }
 }
 
 /// <summary>
@@ -73,7 +76,7 @@ public sealed class DpsClient
         MqttClientConnectResult connect = await Step(ct => client.ConnectAsync(options, ct), "no CONNACK from DPS", cancellationToken);
         if (connect.ResultCode != MqttClientConnectResultCode.Success)
         {
-            throw new DpsException($"DPS refused the connection: {connect.ResultCode}", connect.ResultCode == MqttClientConnectResultCode.ServerUnavailable);
+            throw new DpsException($"DPS refused the connection: {connect.ResultCode}", connect.ResultCode == MqttClientConnectResultCode.ServerUnavailable) { ConnectResult = connect.ResultCode };
         }
 
         await Step(ct => client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter(IotHubTopics.DpsResponses, MqttQualityOfServiceLevel.AtLeastOnce).Build(), ct), "no SUBACK from DPS", cancellationToken);

@@ -18,6 +18,14 @@ public sealed class Mosquitto : IDisposable
         Start();
     }
 
+    /// <summary>A broker with the caller's configuration (a TLS listener, a password file, an ACL); it must open a listener on <paramref name="port"/>.</summary>
+    public Mosquitto(int port, string config)
+    {
+        Port = port;
+        File.WriteAllText(Path.Combine(_dir, "mosquitto.conf"), config);
+        Start();
+    }
+
     public int Port { get; }
 
     public static string Executable =>
