@@ -25,8 +25,8 @@ internal static class MountTable
         {
             // id parent major:minor root mountpoint options [optional fields…] - fstype source superoptions
             string[] f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            int dash = Array.IndexOf(f, "-", 6);
-            if (f.Length < 7 || dash < 0 || f.Length < dash + 3)
+            int dash = f.Length < 7 ? -1 : Array.IndexOf(f, "-", 6);
+            if (dash < 0 || f.Length < dash + 3)
             {
                 continue;
             }
