@@ -28,7 +28,7 @@ public static partial class SystemChecks
         };
         if (adapters.Length == 0)
         {
-            return new DiagCheck(name, CheckStatus.Skip, "no Bluetooth adapter (/sys/class/bluetooth/hci*): no beacons or shopper presence; enable Bluetooth (dtoverlay, or a USB dongle) if this store uses beacons", data);
+            return new DiagCheck(name, CheckStatus.Skip, $"no Bluetooth adapter ({Path.Combine(sysRoot, "class", "bluetooth", "hci*")}): no beacons or shopper presence; enable Bluetooth (dtoverlay, or a USB dongle) if this store uses beacons", data);
         }
 
         var problems = new List<string>();
