@@ -94,7 +94,8 @@ public sealed class StoreClock
         }
     }
 
-    private static DateTimeOffset ReadBuildDate()
+    /// <summary>The build day from the assembly, for checks that run without a <see cref="StoreClock"/> (edge-gateway diag).</summary>
+    internal static DateTimeOffset ReadBuildDate()
     {
         string? text = typeof(StoreClock).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == "BuildDate")?.Value;
         return DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out DateTimeOffset d)
