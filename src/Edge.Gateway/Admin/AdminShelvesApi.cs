@@ -27,6 +27,26 @@ internal static class AdminShelvesApi
             Reply(await commands.SendAsync(new TareShelf(shelfId), CommandSource.AdminApi, http.RequestAborted)));
 
         admin.MapPost("/shelves/{shelfId}/calibration", CalibrateAsync);
+
+        // What diag shows of each HX711: its measured sample rate against the strapped one, and its frames.
+        admin.MapGet("/hx711", (ShelfService shelves, ShelfLayout layout, TimeProvider time) => Results.Json(layout.Shelves.Select(s =>
+        {
+            SlotPipeline? p = shelves.Find(s.Id);
+            (long accepted, long rejected)? frames = shelves.FramesOf(s.Id);
+            RawSnapshot? r = p?.Live.Snapshot(p.Calibration, time.GetUtcNow(), StaleAfter);
+            long total = (frames?.accepted ?? 0) + (frames?.rejected ?? 0);
+            return new JsonObject
+            {
+                ["shelfId"] = s.Id,
+                ["dataRate"] = (int)s.DataRate,
+                ["samplesPerSecond"] = r?.Samples ?? 0,
+                ["answering"] = r is not null,
+                ["accepted"] = frames?.accepted,
+                ["rejected"] = frames?.rejected,
+                ["rejectionRate"] = total == 0 ? null : Math.Round((double)frames!.Value.rejected / total, 4),
+                ["status"] = p?.Status.ToString().ToLowerInvariant(),
+            };
+        })));
     }
 
     /// <summary>One shelf with its calibration and, when it answers, its reading.</summary>

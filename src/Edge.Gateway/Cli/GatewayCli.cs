@@ -20,6 +20,8 @@ internal static class GatewayCli
         root.Subcommands.Add(StoreLayoutCommands.Zones());
         root.Subcommands.Add(OperatorVerbs.Outbox());
         root.Subcommands.Add(OperatorVerbs.Admin());
+        root.Subcommands.Add(ProvisionVerb.Build());
+        root.Subcommands.Add(DiagVerb.Build());
         return root;
     }
 

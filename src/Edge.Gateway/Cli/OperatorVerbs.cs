@@ -18,7 +18,7 @@ internal static class OperatorVerbs
             using GatewayLink link = GatewayLink.Open(parse);
             JsonObject result = link.Online
                 ? (JsonObject)(await link.CallOkAsync(HttpMethod.Get, "outbox", cancellationToken: ct))!
-                : Offline(link);
+                : OfflineStatus(link);
             return (ExitCodes.Ok, result, OutboxStatus.Lines(result));
         });
         return new Command("outbox", "The durable outbox of messages for the cloud.") { status };
@@ -44,25 +44,33 @@ internal static class OperatorVerbs
             }
 
             string created = AdminToken.Create(dataDir, TimeProvider.System);
-            return Task.FromResult(Show(created, parse.GetValue(file), parse.GetValue(GatewayLink.JsonOption)));
+            return Task.FromResult(Show(created, parse.GetValue(file), parse.GetValue(GatewayLink.JsonOption), dataDir));
         });
         return new Command("admin", "The admin API's token.") { token };
     }
 
-    /// <summary>Shows a new token once: in a file when one is named, else on stdout (the only output that carries it).</summary>
-    public static (int, JsonNode?, IEnumerable<string>) Show(string token, string? file, bool json)
+    /// <summary>File a new token goes to when none is named and the output is JSON (a secret never goes into --json output).</summary>
+    public const string OnceFile = "admin-token.once";
+
+    /// <summary>Shows a new token once: in a file when one is named or the output is JSON, else on stdout.</summary>
+    public static (int, JsonNode?, IEnumerable<string>) Show(string token, string? file, bool json, string dataDir)
     {
+        if (file is not { Length: > 0 } && json)
+        {
+            file = Path.Combine(dataDir, OnceFile);
+        }
+
         if (file is { Length: > 0 })
         {
             SiteFiles.Write(Path.GetFullPath(file), System.Text.Encoding.UTF8.GetBytes(token + "\n"));
             return (ExitCodes.Ok, new JsonObject { ["adminTokenFile"] = Path.GetFullPath(file) }, [$"admin token written to {Path.GetFullPath(file)} (mode 0600); keep it safe and delete the file once stored"]);
         }
 
-        _ = json;
-        return (ExitCodes.Ok, new JsonObject { ["adminToken"] = token }, [token, "(the admin token: shown this once; store it now)"]);
+        return (ExitCodes.Ok, new JsonObject(), [token, "(the admin token: shown this once; store it now)"]);
     }
 
-    private static JsonObject Offline(GatewayLink link)
+    /// <summary>The outbox status read from the stopped gateway's outbox file, under the data directory's lock.</summary>
+    public static JsonObject OfflineStatus(GatewayLink link)
     {
         IConfigurationRoot configuration = ConfigurationLayers.Build(link.DataDir, link.Overrides);
         if (!GatewayConfiguration.TryLoad(configuration, out GatewayConfiguration? settings, out List<string> problems))
