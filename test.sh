@@ -20,10 +20,25 @@ ensure chromium chromium                 # the browser the signage tests and ben
 [ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || need+=(fonts-noto-cjk)
 # The promotion engine's dayparts and the store's time zone read the IANA database.
 [ -e /usr/share/zoneinfo/Asia/Tokyo ] && [ -e /usr/share/zoneinfo/Europe/London ] || need+=(tzdata)
-if [ ${#need[@]} -gt 0 ]; then
+# The deploy tests start the linux-arm64 build of the gateway under qemu-user, on the arm64 libraries of this release.
+ensure qemu-aarch64-static qemu-user-static
+arm64=()
+[ -e /usr/lib/aarch64-linux-gnu/libc.so.6 ] || arm64+=(libc6:arm64)
+[ -e /usr/lib/aarch64-linux-gnu/libstdc++.so.6 ] || arm64+=(libstdc++6:arm64)
+[ -e /usr/lib/aarch64-linux-gnu/libgcc_s.so.1 ] || arm64+=(libgcc-s1:arm64)
+[ -e /usr/lib/aarch64-linux-gnu/libssl.so.3 ] || arm64+=(openssl3:arm64)
+if [ ${#need[@]} -gt 0 ] || [ ${#arm64[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
+  # arm64 packages come from the same mirror once dpkg knows the architecture (idempotent).
+  if [ ${#arm64[@]} -gt 0 ]; then $sudo dpkg --add-architecture arm64; fi
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}"
+  # OpenSSL 3 is libssl3 up to Debian 12, libssl3t64 from Debian 13 on: ask the lists just updated.
+  for i in "${!arm64[@]}"; do
+    if [ "${arm64[$i]}" = openssl3:arm64 ]; then
+      if apt-cache show libssl3t64:arm64 >/dev/null 2>&1; then arm64[$i]=libssl3t64:arm64; else arm64[$i]=libssl3:arm64; fi
+    fi
+  done
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" "${arm64[@]}"
 fi
 
 log=$(mktemp)
