@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using Edge.Gateway.Beacons;
 using Edge.Gateway.Cloud;
+using Edge.Gateway.Observability;
 using Edge.Gateway.Shelves;
 using Edge.Gateway.Omnichannel;
 using Edge.Gateway.Offers;
@@ -31,7 +32,7 @@ public sealed record GatewayConfiguration(GatewayOptions Gateway, StoreOptions S
         ArgumentNullException.ThrowIfNull(configuration);
         var services = new ServiceCollection();
         services.AddSingleton(configuration);
-        AddHostOptions(services).AddShelfOptions().AddSimulationOptions().AddCloudOptions().AddBeaconOptions().AddOmnichannelOptions().AddScreenOptions().AddOffersOptions();
+        AddHostOptions(services).AddShelfOptions().AddSimulationOptions().AddCloudOptions().AddBeaconOptions().AddOmnichannelOptions().AddScreenOptions().AddOffersOptions().AddMetricsOptions();
         using ServiceProvider provider = services.BuildServiceProvider();
         var found = new List<string>();
         T? Get<T>()
@@ -58,6 +59,7 @@ public sealed record GatewayConfiguration(GatewayOptions Gateway, StoreOptions S
         _ = Get<OmnichannelOptions>();
         ScreensOptions? screens = Get<ScreensOptions>();
         _ = Get<Offers.OffersOptions>();
+        _ = Get<Observability.MetricsOptions>();
         problems = found;
         settings = found.Count > 0 || gateway is null || store is null || simulation is null || detection is null || shelves is null || cloud is null || beacons is null || screens is null
             ? null

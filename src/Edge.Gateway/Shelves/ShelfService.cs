@@ -20,6 +20,7 @@ public sealed class ShelfService : BackgroundService
     private readonly TimeProvider _time;
     private readonly ILogger<ShelfService> _logger;
     private readonly List<Hx711> _chips = [];
+    private readonly List<string> _chipShelves = [];
     private readonly ConcurrentQueue<Action> _onReader = new();
     private readonly Lock _inline = new();
     private GpioController? _controller;
@@ -97,6 +98,7 @@ public sealed class ShelfService : BackgroundService
             {
                 var chip = new Hx711(s.DoutPin, s.SckPin, new Hx711Options { DataRate = s.DataRate }, _controller, shouldDispose: false, _time);
                 _chips.Add(chip);
+                _chipShelves.Add(s.Id);
                 readable.Add(chip);
                 readablePipelines.Add(pipelines[i]);
             }
@@ -163,6 +165,10 @@ public sealed class ShelfService : BackgroundService
 
     /// <summary>Frames the HX711s delivered and the ones rejected (timing, garbled, saturated) since start, over all chips.</summary>
     public (long Accepted, long Rejected) Frames() => (_chips.Sum(c => c.FramesAccepted), _chips.Sum(c => c.FramesRejected));
+
+    /// <summary>The same per shelf whose HX711 could be opened (a shelf without a chip has no frames to count).</summary>
+    public IEnumerable<(string ShelfId, long Accepted, long Rejected)> FramesByShelf() =>
+        _chips.Select((c, i) => (_chipShelves[i], c.FramesAccepted, c.FramesRejected));
 
     /// <summary>Power-cycles every HX711 (they reset to A/128 and settle); the pipelines re-acquire their level.</summary>
     public Task<int> RestartSamplerAsync() => OnReaderAsync(() =>
