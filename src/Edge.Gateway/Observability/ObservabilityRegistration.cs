@@ -42,6 +42,10 @@ public static class ObservabilityRegistration
         services.AddMetricsOptions();
         services.AddSingleton(sp => new GatewayInstruments(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ShelfService>(), sp.GetRequiredService<BeaconService>(), sp.GetRequiredService<SignageHub>(), sp.GetService<DurableOutbox>(), sp.GetService<ICloudTransport>()));
+        services.AddSingleton(sp => new HealthSummary(sp.GetRequiredService<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckService>(), sp.GetRequiredService<ShelfService>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetService<DurableOutbox>()));
+        services.AddSingleton(sp => new HealthPublisher(sp.GetRequiredService<HealthSummary>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<ICloudTransport>()));
+        services.AddHostedService(sp => sp.GetRequiredService<HealthPublisher>());
 
         // The section was validated before the host was built (GatewayConfiguration.TryLoad): bound here the same way,
         // because which exporters exist is decided while registering.
