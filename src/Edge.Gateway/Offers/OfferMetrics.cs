@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Edge.Gateway.Observability;
 
@@ -5,33 +6,30 @@ namespace Edge.Gateway.Offers;
 
 /// <summary>
 /// Offers made and withheld since start, for metrics: <see cref="OfferStats"/> counts the store-local day and starts
-/// again at midnight, which a monotonic counter must not do.
+/// again at midnight, which a monotonic counter must not do. Counted here and observed by the reader, so every zone of
+/// the shelves and every reason is reported from 0 whenever a reader starts listening.
 /// </summary>
 public sealed class OfferMetrics
 {
     private static readonly string[] Reasons = [.. Enum.GetNames<SuppressedBy>().Select(n => char.ToLowerInvariant(n[0]) + n[1..])];
 
-    private readonly Counter<long> _triggered;
-    private readonly Counter<long> _suppressed;
+    // Zones come from configuration (receivers and shelves), so the dictionary stays small.
+    private readonly ConcurrentDictionary<string, StrongBox> _triggered = new(StringComparer.Ordinal);
+    private readonly long[] _suppressed = new long[Reasons.Length];
 
     /// <summary>Creates the instruments on the gateway's meter.</summary>
     public OfferMetrics(IMeterFactory meters, Shelves.ShelfLayout layout)
     {
         ArgumentNullException.ThrowIfNull(meters);
         ArgumentNullException.ThrowIfNull(layout);
-        Meter meter = meters.Create(ObservabilityRegistration.MeterName);
-        _triggered = meter.CreateCounter<long>("edge.offers.triggered", "{offer}", "App offers made, by zone");
-        _suppressed = meter.CreateCounter<long>("edge.offers.suppressed", "{offer}", "Presence triggers that made no offer, by reason (as /api/offers/stats names them)");
-        // Every zone and reason from 0, so that rate() works from the first offer on.
-        foreach (string zone in layout.Shelves.Select(s => s.Zone).Distinct(StringComparer.Ordinal))
+        foreach (string zone in layout.Shelves.Select(s => s.Zone))
         {
-            _triggered.Add(0, new KeyValuePair<string, object?>("zone", zone));
+            _triggered.TryAdd(zone, new StrongBox());
         }
 
-        foreach (string reason in Reasons)
-        {
-            _suppressed.Add(0, new KeyValuePair<string, object?>("reason", reason));
-        }
+        Meter meter = meters.Create(ObservabilityRegistration.MeterName);
+        meter.CreateObservableCounter("edge.offers.triggered", ObserveTriggered, "{offer}", "App offers made, by zone");
+        meter.CreateObservableCounter("edge.offers.suppressed", ObserveSuppressed, "{offer}", "Presence triggers that made no offer, by reason (as /api/offers/stats names them)");
     }
 
     /// <summary>Counts one decision of the engine.</summary>
@@ -40,11 +38,22 @@ public sealed class OfferMetrics
         ArgumentNullException.ThrowIfNull(decision);
         if (decision.Offer is not null)
         {
-            _triggered.Add(1, new KeyValuePair<string, object?>("zone", decision.Zone));
+            Interlocked.Increment(ref _triggered.GetOrAdd(decision.Zone, _ => new StrongBox()).Value);
         }
-        else if (decision.Reason is { } reason)
+        else if (decision.Reason is { } reason && (uint)reason < (uint)_suppressed.Length)
         {
-            _suppressed.Add(1, new KeyValuePair<string, object?>("reason", Reasons[(int)reason]));
+            Interlocked.Increment(ref _suppressed[(int)reason]);
         }
+    }
+
+    private IEnumerable<Measurement<long>> ObserveTriggered() =>
+        _triggered.Select(kv => new Measurement<long>(Interlocked.Read(ref kv.Value.Value), new KeyValuePair<string, object?>("zone", kv.Key)));
+
+    private IEnumerable<Measurement<long>> ObserveSuppressed() =>
+        Reasons.Select((r, i) => new Measurement<long>(Interlocked.Read(ref _suppressed[i]), new KeyValuePair<string, object?>("reason", r)));
+
+    private sealed class StrongBox
+    {
+        public long Value;
     }
 }
