@@ -109,6 +109,14 @@ public sealed class IotHubTransport : LinkedTransport
         }
     }
 
+    /// <summary>The health summary as the <c>health</c> reported property (one PATCH; the rest of the twin is untouched).</summary>
+    public override async Task<bool> ReportHealthAsync(JsonObject health, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(health);
+        (int status, _, _) = await RequestAsync(IotHubTopics.TwinPatchReported, JsonSerializer.SerializeToUtf8Bytes(new JsonObject { ["health"] = health.DeepClone() }), cancellationToken);
+        return status is 200 or 204 ? true : throw new CloudUnavailableException($"reported health not accepted: {status}");
+    }
+
     /// <summary>Reads the full twin; retries 429 and 5xx with backoff. Returns its <c>desired</c> section.</summary>
     public async Task<byte[]> GetDesiredAsync(CancellationToken cancellationToken)
     {

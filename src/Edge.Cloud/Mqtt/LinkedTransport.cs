@@ -104,6 +104,9 @@ public abstract class LinkedTransport : ICloudTransport, IAsyncDisposable
     public virtual Task<bool> PublishStateAsync(string name, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken) => Task.FromResult(false);
 
     /// <inheritdoc />
+    public virtual Task<bool> ReportHealthAsync(JsonObject health, CancellationToken cancellationToken) => Task.FromResult(false);
+
+    /// <inheritdoc />
     public ValueTask DisposeAsync()
     {
         GC.SuppressFinalize(this);

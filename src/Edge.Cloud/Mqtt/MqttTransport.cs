@@ -20,6 +20,12 @@ public sealed class MqttTransport : LinkedTransport
     private readonly string _clientId;
     private readonly bool _v5;
 
+    // Every write of the status topic after the birth goes through this gate, and the goodbye closes it: a health
+    // summary in flight at shutdown cannot land after the offline status and leave the gateway retained as online.
+    private readonly SemaphoreSlim _status = new(1, 1);
+    private byte[] _online = Online;
+    private bool _closed;
+
     /// <summary>Creates the transport; <see cref="LinkedTransport.RunAsync"/> connects.</summary>
     /// <param name="options">Broker settings.</param>
     /// <param name="topics">The gateway's topics.</param>
@@ -98,6 +104,32 @@ public sealed class MqttTransport : LinkedTransport
         return true;
     }
 
+    /// <summary>
+    /// The status topic keeps its contract (<c>state</c> is <c>online</c> or <c>offline</c>; the will and the goodbye are
+    /// unchanged) and, while online, carries the summary too: <c>{"state":"online","health":{…}}</c>. The birth message
+    /// of every later connect repeats the latest one, so a reconnect never retains a status without it.
+    /// </summary>
+    public override async Task<bool> ReportHealthAsync(JsonObject health, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(health);
+        byte[] payload = JsonSerializer.SerializeToUtf8Bytes(new JsonObject { ["state"] = "online", ["health"] = health.DeepClone() });
+        Volatile.Write(ref _online, payload);
+        await _status.WaitAsync(cancellationToken);
+        try
+        {
+            if (!_closed)
+            {
+                await Link.PublishAsync(StatusMessage(payload), cancellationToken);
+            }
+        }
+        finally
+        {
+            _status.Release();
+        }
+
+        return true;
+    }
+
     /// <inheritdoc />
     protected override Task<MqttConnectPlan> PlanAsync(CancellationToken cancellationToken)
     {
@@ -140,13 +172,19 @@ public sealed class MqttTransport : LinkedTransport
 
     // A clean DISCONNECT suppresses the will, so say goodbye explicitly.
     /// <inheritdoc />
-    protected override async Task OnClosingAsync(IMqttClient client, CancellationToken cancellationToken) =>
-        await client.PublishAsync(new MqttApplicationMessageBuilder()
-            .WithTopic(_topics.Status)
-            .WithPayload(Offline)
-            .WithRetainFlag()
-            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
-            .Build(), cancellationToken);
+    protected override async Task OnClosingAsync(IMqttClient client, CancellationToken cancellationToken)
+    {
+        await _status.WaitAsync(cancellationToken);
+        try
+        {
+            _closed = true;
+            await client.PublishAsync(StatusMessage(Offline), cancellationToken);
+        }
+        finally
+        {
+            _status.Release();
+        }
+    }
 
     /// <inheritdoc />
     protected override async Task OnConnectedAsync(IMqttClient client, CancellationToken cancellationToken)
@@ -159,13 +197,15 @@ public sealed class MqttTransport : LinkedTransport
         }
 
         await client.SubscribeAsync(subscribe.Build(), cancellationToken);
-        await client.PublishAsync(new MqttApplicationMessageBuilder()
-            .WithTopic(_topics.Status)
-            .WithPayload(Online)
-            .WithRetainFlag()
-            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
-            .Build(), cancellationToken);
+        await client.PublishAsync(StatusMessage(Volatile.Read(ref _online)), cancellationToken);
     }
+
+    private MqttApplicationMessage StatusMessage(byte[] payload) => new MqttApplicationMessageBuilder()
+        .WithTopic(_topics.Status)
+        .WithPayload(payload)
+        .WithRetainFlag()
+        .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+        .Build();
 
     /// <inheritdoc />
     protected override async Task HandleAsync(MqttApplicationMessage message)

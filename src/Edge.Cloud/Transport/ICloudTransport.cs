@@ -46,6 +46,14 @@ public interface ICloudTransport
     /// Returns false when the cloud keeps no such state (IoT Hub has no retained messages).
     /// </summary>
     Task<bool> PublishStateAsync(string name, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken) => Task.FromResult(false);
+
+    /// <summary>
+    /// Publishes the gateway's health summary (an object of the gateway's making; the transport does not read it) where
+    /// the cloud keeps the device's own state: on a broker inside the retained status, on IoT Hub as the <c>health</c>
+    /// reported property. Best effort, not through the outbox: the next summary replaces it. Returns false when the
+    /// cloud keeps no such state.
+    /// </summary>
+    Task<bool> ReportHealthAsync(JsonObject health, CancellationToken cancellationToken) => Task.FromResult(false);
 }
 
 /// <summary>

@@ -37,6 +37,9 @@ public sealed class BeaconService : BackgroundService
     /// <summary>The last problem a receiver reported, if any.</summary>
     public string? LastProblem { get; private set; }
 
+    /// <summary>Advertising reports received since start (scanned or replayed), for the <c>edge.ble.reports</c> metric.</summary>
+    public long Reports => _tracker.Reports;
+
     /// <summary>State for <c>GET /api/beacons</c>.</summary>
     public object Snapshot()
     {

@@ -27,6 +27,7 @@ public sealed class BeaconTracker : IAdvertisingSink
     private DateOnly _saltDay;
     private byte[] _salt = [];
     private DateTimeOffset _now;
+    private long _reports;
 
     /// <summary>Creates a tracker.</summary>
     /// <param name="options">Receivers, registered beacons and thresholds.</param>
@@ -70,6 +71,9 @@ public sealed class BeaconTracker : IAdvertisingSink
     /// <summary>Subjects currently tracked (registered beacons plus shoppers seen).</summary>
     public int Tracked => _subjects.Count;
 
+    /// <summary>Reports fed in since start, ignored ones included (read from any thread).</summary>
+    public long Reports => Interlocked.Read(ref _reports);
+
     /// <summary>Reports ignored because they were not from a tracked device.</summary>
     public long Ignored { get; private set; }
 
@@ -85,6 +89,7 @@ public sealed class BeaconTracker : IAdvertisingSink
     public void OnReport(in AdvertisingReport report, ReadOnlySpan<byte> packet, DateTimeOffset time)
     {
         _now = time;
+        Interlocked.Increment(ref _reports);
         if (report.Rssi == AdvertisingReport.RssiUnavailable || !_receivers.TryGetValue(CurrentAdapter, out ReceiverOptions? receiver))
         {
             return;

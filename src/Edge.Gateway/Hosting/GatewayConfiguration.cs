@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using Edge.Gateway.Admin;
 using Edge.Gateway.Beacons;
 using Edge.Gateway.Cloud;
+using Edge.Gateway.Observability;
 using Edge.Gateway.Shelves;
 using Edge.Gateway.Omnichannel;
 using Edge.Gateway.Offers;
@@ -32,7 +33,7 @@ public sealed record GatewayConfiguration(GatewayOptions Gateway, StoreOptions S
         ArgumentNullException.ThrowIfNull(configuration);
         var services = new ServiceCollection();
         services.AddSingleton(configuration);
-        AddHostOptions(services).AddShelfOptions().AddSimulationOptions().AddCloudOptions().AddBeaconOptions().AddOmnichannelOptions().AddScreenOptions().AddOffersOptions().AddAdminOptions();
+        AddHostOptions(services).AddShelfOptions().AddSimulationOptions().AddCloudOptions().AddBeaconOptions().AddOmnichannelOptions().AddScreenOptions().AddOffersOptions().AddAdminOptions().AddMetricsOptions();
         using ServiceProvider provider = services.BuildServiceProvider();
         var found = new List<string>();
         T? Get<T>()
@@ -60,6 +61,7 @@ public sealed record GatewayConfiguration(GatewayOptions Gateway, StoreOptions S
         ScreensOptions? screens = Get<ScreensOptions>();
         _ = Get<Offers.OffersOptions>();
         Admin.AdminOptions? admin = Get<Admin.AdminOptions>();
+        _ = Get<Observability.MetricsOptions>();
         problems = found;
         settings = found.Count > 0 || gateway is null || store is null || simulation is null || detection is null || shelves is null || cloud is null || beacons is null || screens is null || admin is null
             ? null

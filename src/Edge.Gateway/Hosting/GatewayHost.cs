@@ -7,6 +7,7 @@ using Edge.Gateway.Events;
 using Edge.Gateway.Shelves;
 using Edge.Gateway.Signage;
 using Edge.Gateway.Dashboard;
+using Edge.Gateway.Observability;
 using Edge.Gateway.Offers;
 using Edge.Gateway.Omnichannel;
 using Edge.Gateway.Simulation;
@@ -159,6 +160,7 @@ public static partial class GatewayHost
         builder.AddSignage(screens);
         builder.AddOffers();
         builder.AddDashboard();
+        builder.AddObservability();
         if (simulate)
         {
             builder.AddSimulation(layout, onlineShop: settings.Simulation.OnlineShop && settings.Cloud.Mode == CloudMode.None);
@@ -189,6 +191,7 @@ public static partial class GatewayHost
         app.MapOffers();
         app.MapDashboard();
         app.MapAdmin();
+        app.MapObservability();
         if (simulate)
         {
             app.MapSimulation();

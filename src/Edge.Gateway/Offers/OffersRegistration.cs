@@ -24,6 +24,7 @@ public static class OffersRegistration
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddOffersOptions();
         builder.Services.AddSingleton<OfferEngine>();
+        builder.Services.AddSingleton<OfferMetrics>();
         builder.Services.AddSingleton(sp => new ShopperTokens(sp.GetRequiredService<IOptions<BeaconOptions>>().Value, sp.GetRequiredService<BeaconSecret>().Value));
         builder.Services.AddHostedService<OfferService>();
         return builder;
@@ -75,7 +76,7 @@ public static class OfferCloudMessages
 }
 
 /// <summary>Feeds presence events to the engine, publishes each offer made, and forgets shoppers who left, every minute.</summary>
-internal sealed class OfferService(EventBus bus, OfferEngine engine, TimeProvider time) : BackgroundService
+internal sealed class OfferService(EventBus bus, OfferEngine engine, OfferMetrics metrics, TimeProvider time) : BackgroundService
 {
     /// <summary>Presence events waiting for a decision, at most (oldest dropped, counted by the bus).</summary>
     public const int Capacity = 10_000;
@@ -89,9 +90,13 @@ internal sealed class OfferService(EventBus bus, OfferEngine engine, TimeProvide
             while (true)
             {
                 Delivery<BeaconEvent> next = await presence.ReadAsync(stoppingToken);
-                if (next.Event is { } e && engine.Decide(e) is { Offer: { } offer })
+                if (next.Event is { } e && engine.Decide(e) is { } decision)
                 {
-                    bus.Publish(new OfferTriggered(offer));
+                    metrics.Decided(decision);
+                    if (decision.Offer is { } offer)
+                    {
+                        bus.Publish(new OfferTriggered(offer));
+                    }
                 }
 
                 if (time.GetUtcNow() - pruned > TimeSpan.FromMinutes(1))

@@ -170,6 +170,10 @@ public sealed class ShelfService : BackgroundService
     public (long Accepted, long Rejected)? FramesOf(string shelfId) =>
         _chipOf.TryGetValue(shelfId, out Hx711? chip) ? (chip.FramesAccepted, chip.FramesRejected) : null;
 
+    /// <summary>The same for every shelf whose HX711 could be opened, in layout order.</summary>
+    public IEnumerable<(string ShelfId, long Accepted, long Rejected)> FramesByShelf() =>
+        _chipOf.Select(p => (p.Key, p.Value.FramesAccepted, p.Value.FramesRejected));
+
     /// <summary>Power-cycles every HX711 (they reset to A/128 and settle); the pipelines re-acquire their level.</summary>
     public Task<int> RestartSamplerAsync() => OnReaderAsync(() =>
     {

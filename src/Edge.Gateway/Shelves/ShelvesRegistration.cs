@@ -27,7 +27,8 @@ public static class ShelvesRegistration
         services.AddSingleton(layout);
         services.AddSingleton<ShelfRepository>();
         services.AddSingleton<StockBoard>();
-        services.AddSingleton(sp => new StockJournal(sp.GetRequiredService<ShelfRepository>(), sp.GetRequiredService<StockBoard>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<EventBus>()));
+        services.AddSingleton<ShelfMetrics>();
+        services.AddSingleton(sp => new StockJournal(sp.GetRequiredService<ShelfRepository>(), sp.GetRequiredService<StockBoard>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<EventBus>(), sp.GetRequiredService<ShelfMetrics>()));
         if (!layout.Simulated)
         {
             services.AddSingleton<Func<GpioController>>(_ => () => new GpioController());

@@ -29,19 +29,21 @@ public sealed class StockJournal
     private readonly StockBoard _board;
     private readonly TimeProvider _time;
     private readonly EventBus? _bus;
+    private readonly ShelfMetrics? _metrics;
     private readonly List<ShelfEvent> _events = [];
     private readonly Dictionary<string, StockRow> _rows = new(StringComparer.Ordinal);
     private TimeSpan _retry = FirstRetry;
     private long _dropped;
     private long _failures;
 
-    /// <summary>Creates the writer over a store and the board it shows committed rows on; <paramref name="bus"/> hears of every commit.</summary>
-    public StockJournal(ShelfRepository store, StockBoard board, TimeProvider? time = null, EventBus? bus = null)
+    /// <summary>Creates the writer over a store and the board it shows committed rows on; <paramref name="bus"/> hears of every commit, <paramref name="metrics"/> counts them.</summary>
+    public StockJournal(ShelfRepository store, StockBoard board, TimeProvider? time = null, EventBus? bus = null, ShelfMetrics? metrics = null)
     {
         _store = store;
         _board = board;
         _time = time ?? TimeProvider.System;
         _bus = bus;
+        _metrics = metrics;
     }
 
     /// <summary>Raised on the journal thread after each commit with the newly journaled events (within the area: the log).</summary>
@@ -143,6 +145,7 @@ public sealed class StockJournal
 
         IReadOnlyList<ShelfEvent> numbered;
         bool recovered = !Healthy;
+        long started = _time.GetTimestamp();
         try
         {
             numbered = _store.Commit(_events, [.. _rows.Values]);
@@ -165,6 +168,7 @@ public sealed class StockJournal
         LastError = null;
         _retry = FirstRetry;
         EventsCommitted += numbered.Count;
+        _metrics?.Committed(numbered, _time.GetElapsedTime(started));
         // Published only after the commit returned: the board never shows what a crash could take back.
         foreach (StockRow row in _rows.Values)
         {

@@ -67,6 +67,9 @@ internal sealed class GatewayProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The process id (for <c>/proc/{id}/status</c>).</summary>
+    public int Id => _process.Id;
+
     public int ExitCode => _process.ExitCode;
 
     /// <summary>Path of the built gateway, in the same configuration as the tests.</summary>
