@@ -37,7 +37,7 @@ internal static class OperatorVerbs
                 overrides["Gateway:DataDir"] = dir;
             }
 
-            string dataDir = ConfigurationLayers.DataDir(overrides);
+            string dataDir = RequireDirectory(ConfigurationLayers.DataDir(overrides));
             if (AdminToken.Load(dataDir) is { } existing && !parse.GetValue(rotate))
             {
                 throw new CliException($"an admin token exists (created {existing.Created:u}); use --rotate to replace it", ExitCodes.Refused);
@@ -68,6 +68,15 @@ internal static class OperatorVerbs
 
         return (ExitCodes.Ok, new JsonObject(), [token, "(the admin token: shown this once; store it now)"]);
     }
+
+    /// <summary>
+    /// Fails with one line when the data directory names a file: otherwise the first write would fail with "the file
+    /// already exists", after a provision had already connected.
+    /// </summary>
+    public static string RequireDirectory(string dataDir) =>
+        File.Exists(dataDir)
+            ? throw new CliException($"the data directory {dataDir} is a file, not a directory (--data-dir, Gateway:DataDir)", ExitCodes.InvalidConfiguration)
+            : dataDir;
 
     /// <summary>The outbox status read from the stopped gateway's outbox file, under the data directory's lock.</summary>
     public static JsonObject OfflineStatus(GatewayLink link)

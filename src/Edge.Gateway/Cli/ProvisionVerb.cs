@@ -37,7 +37,7 @@ internal static class ProvisionVerb
             }
 
             Dictionary<string, string?> overrides = Overrides(parse);
-            string dataDir = ConfigurationLayers.DataDir(overrides);
+            string dataDir = OperatorVerbs.RequireDirectory(ConfigurationLayers.DataDir(overrides));
             if (!GatewayConfiguration.TryLoad(ConfigurationLayers.Build(dataDir, overrides), out GatewayConfiguration? settings, out List<string> problems))
             {
                 throw new CliException("the configuration is invalid: " + string.Join("; ", problems), ExitCodes.InvalidConfiguration);
@@ -323,7 +323,7 @@ internal static class ProvisionVerb
     private static (string DataDir, GatewayConfiguration Settings) Load(ParseResult parse)
     {
         Dictionary<string, string?> overrides = Overrides(parse);
-        string dataDir = ConfigurationLayers.DataDir(overrides);
+        string dataDir = OperatorVerbs.RequireDirectory(ConfigurationLayers.DataDir(overrides));
         // The store and gateway ids decide the topics and client id; the cloud section is what is being replaced.
         IConfigurationRoot configuration = ConfigurationLayers.Build(dataDir, overrides);
         var ids = new Dictionary<string, string?> { ["Gateway:Id"] = configuration["Gateway:Id"], ["Store:Id"] = configuration["Store:Id"], ["Gateway:DataDir"] = dataDir };
