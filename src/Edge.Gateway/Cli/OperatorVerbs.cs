@@ -89,15 +89,19 @@ internal static class OperatorVerbs
 
         if (!File.Exists(Path.Combine(link.DataDir, CloudRegistration.OutboxFile)))
         {
-            return settings.Cloud.Mode == CloudMode.None ? OutboxStatus.None() : OutboxStatus.Of(Empty(settings), settings.Cloud.Mode.ToString(), DateTimeOffset.UtcNow);
+            return AsAnswered(settings.Cloud.Mode == CloudMode.None ? OutboxStatus.None() : OutboxStatus.Of(Empty(settings), settings.Cloud.Mode.ToString(), DateTimeOffset.UtcNow));
         }
 
         using GatewayDatabase db = GatewayDatabase.Open(link.DataDir, fileName: CloudRegistration.OutboxFile, verify: GatewayDatabase.VerifyAll);
         using var outbox = new DurableOutbox(db, settings.Cloud.Outbox.ToOptions());
         JsonObject status = OutboxStatus.Of(outbox, settings.Cloud.Mode.ToString(), DateTimeOffset.UtcNow);
         status["running"] = false;
-        return status;
+        return AsAnswered(status);
     }
+
+    // The status as the admin API's answer parses: numbers as JSON numbers, not the ints OutboxStatus built, so a
+    // reader's GetValue<long>() (diag) works the same whether the gateway runs or not.
+    private static JsonObject AsAnswered(JsonObject status) => (JsonObject)JsonNode.Parse(status.ToJsonString())!;
 
     private static DurableOutbox Empty(GatewayConfiguration settings) =>
         new(new LiteDB.LiteDatabase(new MemoryStream()), settings.Cloud.Outbox.ToOptions());
