@@ -135,7 +135,8 @@ internal static class ProvisionVerb
         var dpsHost = new Option<string>("--dps-host") { Description = "DPS endpoint", DefaultValueFactory = _ => "global.azure-devices-provisioning.net" };
         var dpsPort = new Option<int>("--dps-port") { Description = "DPS MQTT port", DefaultValueFactory = _ => 8883 };
         var ca = new Option<string>("--ca") { Description = "CA certificate (PEM) instead of the system's (a test service)" };
-        var command = Common(new Command("dps", "Provision through the Azure Device Provisioning Service (individual key, group key or X.509).") { scope, registration, key, groupKey, cert, certKey, dpsHost, dpsPort, ca });
+        var port = new Option<int>("--port") { Description = "MQTT port of the hub DPS assigns", DefaultValueFactory = _ => 8883 };
+        var command = Common(new Command("dps", "Provision through the Azure Device Provisioning Service (individual key, group key or X.509).") { scope, registration, key, groupKey, cert, certKey, dpsHost, dpsPort, ca, port });
         Verb.Action(command, (parse, ct) =>
         {
             (string dataDir, GatewayConfiguration settings) = Load(parse);
@@ -151,6 +152,7 @@ internal static class ProvisionVerb
                 DpsHost = parse.GetValue(dpsHost)!,
                 DpsPort = parse.GetValue(dpsPort),
                 CaFile = Full(parse.GetValue(ca)),
+                Port = parse.GetValue(port),
             };
             return ProvisionIotHubAsync(parse, dataDir, settings, options, ct);
         });

@@ -91,7 +91,7 @@ public sealed partial class HelpTests(SecretLedger ledger) : IClassFixture<Secre
             (["provision"], ["--from-config", "--data-dir", "--json", "--admin-token-file", "--timeout", "--skip-verify"]),
             (["provision", "mqtt"], ["--host", "--port", "--tls", "--ca", "--client-cert", "--client-key", "--user", "--password", "--password-file", "--client-id"]),
             (["provision", "iothub"], ["--host", "--device-id", "--key", "--key-file", "--cert", "--cert-key", "--ca", "--port"]),
-            (["provision", "dps"], ["--id-scope", "--registration-id", "--key", "--group-key", "--cert", "--cert-key", "--dps-host", "--dps-port", "--ca"]),
+            (["provision", "dps"], ["--id-scope", "--registration-id", "--key", "--group-key", "--cert", "--cert-key", "--dps-host", "--dps-port", "--ca", "--port"]),
             (["admin", "token"], ["--rotate", "--token-file", "--data-dir", "--json"]),
             (["outbox", "status"], ["--data-dir", "--json"]),
             (["diag"], ["--timeout", "--data-dir", "--json"]),
