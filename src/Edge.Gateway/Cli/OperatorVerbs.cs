@@ -37,7 +37,7 @@ internal static class OperatorVerbs
                 overrides["Gateway:DataDir"] = dir;
             }
 
-            string dataDir = ConfigurationLayers.DataDir(overrides);
+            string dataDir = RequireDirectory(ConfigurationLayers.DataDir(overrides));
             if (AdminToken.Load(dataDir) is { } existing && !parse.GetValue(rotate))
             {
                 throw new CliException($"an admin token exists (created {existing.Created:u}); use --rotate to replace it", ExitCodes.Refused);
@@ -69,6 +69,15 @@ internal static class OperatorVerbs
         return (ExitCodes.Ok, new JsonObject(), [token, "(the admin token: shown this once; store it now)"]);
     }
 
+    /// <summary>
+    /// Fails with one line when the data directory names a file: otherwise the first write would fail with "the file
+    /// already exists", after a provision had already connected.
+    /// </summary>
+    public static string RequireDirectory(string dataDir) =>
+        File.Exists(dataDir)
+            ? throw new CliException($"the data directory {dataDir} is a file, not a directory (--data-dir, Gateway:DataDir)", ExitCodes.InvalidConfiguration)
+            : dataDir;
+
     /// <summary>The outbox status read from the stopped gateway's outbox file, under the data directory's lock.</summary>
     public static JsonObject OfflineStatus(GatewayLink link)
     {
@@ -80,15 +89,19 @@ internal static class OperatorVerbs
 
         if (!File.Exists(Path.Combine(link.DataDir, CloudRegistration.OutboxFile)))
         {
-            return settings.Cloud.Mode == CloudMode.None ? OutboxStatus.None() : OutboxStatus.Of(Empty(settings), settings.Cloud.Mode.ToString(), DateTimeOffset.UtcNow);
+            return AsAnswered(settings.Cloud.Mode == CloudMode.None ? OutboxStatus.None() : OutboxStatus.Of(Empty(settings), settings.Cloud.Mode.ToString(), DateTimeOffset.UtcNow));
         }
 
         using GatewayDatabase db = GatewayDatabase.Open(link.DataDir, fileName: CloudRegistration.OutboxFile, verify: GatewayDatabase.VerifyAll);
         using var outbox = new DurableOutbox(db, settings.Cloud.Outbox.ToOptions());
         JsonObject status = OutboxStatus.Of(outbox, settings.Cloud.Mode.ToString(), DateTimeOffset.UtcNow);
         status["running"] = false;
-        return status;
+        return AsAnswered(status);
     }
+
+    // The status as the admin API's answer parses: numbers as JSON numbers, not the ints OutboxStatus built, so a
+    // reader's GetValue<long>() (diag) works the same whether the gateway runs or not.
+    private static JsonObject AsAnswered(JsonObject status) => (JsonObject)JsonNode.Parse(status.ToJsonString())!;
 
     private static DurableOutbox Empty(GatewayConfiguration settings) =>
         new(new LiteDB.LiteDatabase(new MemoryStream()), settings.Cloud.Outbox.ToOptions());

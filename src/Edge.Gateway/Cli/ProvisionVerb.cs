@@ -37,7 +37,7 @@ internal static class ProvisionVerb
             }
 
             Dictionary<string, string?> overrides = Overrides(parse);
-            string dataDir = ConfigurationLayers.DataDir(overrides);
+            string dataDir = OperatorVerbs.RequireDirectory(ConfigurationLayers.DataDir(overrides));
             if (!GatewayConfiguration.TryLoad(ConfigurationLayers.Build(dataDir, overrides), out GatewayConfiguration? settings, out List<string> problems))
             {
                 throw new CliException("the configuration is invalid: " + string.Join("; ", problems), ExitCodes.InvalidConfiguration);
@@ -135,7 +135,8 @@ internal static class ProvisionVerb
         var dpsHost = new Option<string>("--dps-host") { Description = "DPS endpoint", DefaultValueFactory = _ => "global.azure-devices-provisioning.net" };
         var dpsPort = new Option<int>("--dps-port") { Description = "DPS MQTT port", DefaultValueFactory = _ => 8883 };
         var ca = new Option<string>("--ca") { Description = "CA certificate (PEM) instead of the system's (a test service)" };
-        var command = Common(new Command("dps", "Provision through the Azure Device Provisioning Service (individual key, group key or X.509).") { scope, registration, key, groupKey, cert, certKey, dpsHost, dpsPort, ca });
+        var port = new Option<int>("--port") { Description = "MQTT port of the hub DPS assigns", DefaultValueFactory = _ => 8883 };
+        var command = Common(new Command("dps", "Provision through the Azure Device Provisioning Service (individual key, group key or X.509).") { scope, registration, key, groupKey, cert, certKey, dpsHost, dpsPort, ca, port });
         Verb.Action(command, (parse, ct) =>
         {
             (string dataDir, GatewayConfiguration settings) = Load(parse);
@@ -151,6 +152,7 @@ internal static class ProvisionVerb
                 DpsHost = parse.GetValue(dpsHost)!,
                 DpsPort = parse.GetValue(dpsPort),
                 CaFile = Full(parse.GetValue(ca)),
+                Port = parse.GetValue(port),
             };
             return ProvisionIotHubAsync(parse, dataDir, settings, options, ct);
         });
@@ -323,7 +325,7 @@ internal static class ProvisionVerb
     private static (string DataDir, GatewayConfiguration Settings) Load(ParseResult parse)
     {
         Dictionary<string, string?> overrides = Overrides(parse);
-        string dataDir = ConfigurationLayers.DataDir(overrides);
+        string dataDir = OperatorVerbs.RequireDirectory(ConfigurationLayers.DataDir(overrides));
         // The store and gateway ids decide the topics and client id; the cloud section is what is being replaced.
         IConfigurationRoot configuration = ConfigurationLayers.Build(dataDir, overrides);
         var ids = new Dictionary<string, string?> { ["Gateway:Id"] = configuration["Gateway:Id"], ["Store:Id"] = configuration["Store:Id"], ["Gateway:DataDir"] = dataDir };
