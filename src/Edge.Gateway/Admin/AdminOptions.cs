@@ -24,7 +24,8 @@ public sealed class AdminOptions
 }
 
 /// <summary>Checks <c>Admin</c>, naming each bad key.</summary>
-internal sealed class AdminOptionsValidator(BindingProblems binding, Microsoft.Extensions.Options.IOptions<GatewayOptions> gateway) : SectionValidator<AdminOptions>(binding)
+// Reads Gateway:Urls itself: asking for the validated GatewayOptions here would report its problems a second time.
+internal sealed class AdminOptionsValidator(BindingProblems binding, IConfiguration configuration) : SectionValidator<AdminOptions>(binding)
 {
     protected override IEnumerable<string> Problems(AdminOptions o)
     {
@@ -33,7 +34,7 @@ internal sealed class AdminOptionsValidator(BindingProblems binding, Microsoft.E
             yield return "Admin:MaxFailedAttemptsPerMinute must be from 1 to 100";
         }
 
-        HashSet<int> gatewayPorts = [.. Ports(gateway.Value.Urls).Where(p => p > 0)];
+        HashSet<int> gatewayPorts = [.. Ports(configuration["Gateway:Urls"] ?? new GatewayOptions().Urls).Where(p => p > 0)];
         foreach (string url in (o.Urls ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             if (!Uri.TryCreate(url, UriKind.Absolute, out Uri? uri) || uri.Scheme is not ("http" or "https") || uri.AbsolutePath != "/")

@@ -46,7 +46,9 @@ public static class AdminRegistration
                 ? Results.NotFound()
                 : Results.Content(page, "text/html; charset=utf-8", System.Text.Encoding.UTF8));
 
-        RouteGroupBuilder admin = app.MapGroup("/api/admin").AddEndpointFilter<AdminGuard>();
+        // The one guard of the container, not one per endpoint: failures count per address across every endpoint.
+        AdminGuard guard = app.Services.GetRequiredService<AdminGuard>();
+        RouteGroupBuilder admin = app.MapGroup("/api/admin").AddEndpointFilter((context, next) => guard.InvokeAsync(context, next));
         admin.MapGet("/session", (IOptions<GatewayOptions> gateway, IOptions<StoreOptions> store, Shelves.ShelfLayout layout) => Results.Json(new
         {
             gatewayId = gateway.Value.Id,

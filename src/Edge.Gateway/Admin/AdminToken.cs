@@ -61,7 +61,7 @@ public sealed class AdminToken
         ArgumentNullException.ThrowIfNull(time);
         string token = Prefix + Base64Url(RandomNumberGenerator.GetBytes(32));
         byte[] salt = RandomNumberGenerator.GetBytes(16);
-        Directory.CreateDirectory(dataDir);
+        SiteFiles.CreateDirectory(dataDir);
         SiteFiles.Write(Path.Combine(dataDir, FileName), JsonSerializer.SerializeToUtf8Bytes(new
         {
             salt = Convert.ToBase64String(salt),

@@ -67,7 +67,7 @@ internal sealed class GatewayLink : IDisposable
             overrides["Gateway:DataDir"] = dir;
         }
 
-        string dataDir = ConfigurationLayers.DataDir(overrides);
+        string dataDir = OperatorVerbs.RequireDirectory(ConfigurationLayers.DataDir(overrides));
         GatewayInstance? held = GatewayInstance.TryAcquire(dataDir, TimeSpan.Zero);
         if (held is not null)
         {
@@ -205,7 +205,13 @@ internal static class Verb
                 await Fail(parse, ex.Message);
                 return ex.Status == 400 ? ExitCodes.InvalidConfiguration : ExitCodes.Refused;
             }
-            catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException)
+            catch (InvalidDataException ex)
+            {
+                // A configuration file that is not JSON: the same exit as the gateway's own start gives.
+                await Fail(parse, ex.Message);
+                return ExitCodes.InvalidConfiguration;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 await Fail(parse, ex.Message);
                 return ExitCodes.Unavailable;

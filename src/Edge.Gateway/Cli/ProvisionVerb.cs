@@ -244,8 +244,10 @@ internal static class ProvisionVerb
         }
 
         // The cloud section is replaced whole: settings of an earlier mode must not linger beside the new ones.
-        SiteFiles.Edit(dataDir, SiteFiles.SiteFile, root => Replace(root, site));
+        // Secrets first: a crash between the two writes leaves old settings beside new secrets (still the old
+        // cloud, which a second run replaces), never new settings pointing at a password that is not there.
         SiteFiles.Edit(dataDir, SiteFiles.SecretsFile, root => Replace(root, secrets));
+        SiteFiles.Edit(dataDir, SiteFiles.SiteFile, root => Replace(root, site));
         json["provisioned"] = true;
         json["siteFile"] = Path.Combine(dataDir, SiteFiles.SiteFile);
         json["secretsFile"] = Path.Combine(dataDir, SiteFiles.SecretsFile);

@@ -14,7 +14,16 @@ public static class ConfigurationLayers
     public static string DataDir(IReadOnlyDictionary<string, string?> overrides)
     {
         ArgumentNullException.ThrowIfNull(overrides);
-        IConfigurationRoot bare = Base(overrides).Build();
+        IConfigurationRoot bare;
+        try
+        {
+            bare = Base(overrides).Build();
+        }
+        catch (Exception ex) when (ex is FormatException or InvalidDataException)
+        {
+            throw new InvalidDataException(Describe(ex), ex);
+        }
+
         return bare["Gateway:DataDir"] is { Length: > 0 } dir ? dir : GatewayOptions.DefaultDataDir();
     }
 
@@ -37,9 +46,9 @@ public static class ConfigurationLayers
         {
             return builder.Build();
         }
-        catch (FormatException ex)
+        catch (Exception ex) when (ex is FormatException or InvalidDataException)
         {
-            throw new InvalidDataException(ex.Message, ex);
+            throw new InvalidDataException(Describe(ex), ex);
         }
     }
 
@@ -64,6 +73,13 @@ public static class ConfigurationLayers
                 };
             }
         }
+    }
+
+    /// <summary>A JSON file that is not JSON: the provider names the file; the parser, underneath, says what is wrong and where.</summary>
+    public static string Describe(Exception ex)
+    {
+        ArgumentNullException.ThrowIfNull(ex);
+        return ex.Message + (ex.GetBaseException() is { } root && root != ex && !ex.Message.Contains(root.Message, StringComparison.Ordinal) ? " " + root.Message : "");
     }
 
     private static IConfigurationBuilder Base(IReadOnlyDictionary<string, string?> overrides) =>

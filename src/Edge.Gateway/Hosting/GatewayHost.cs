@@ -37,6 +37,13 @@ public static partial class GatewayHost
     public static async Task<int> RunAsync(IReadOnlyDictionary<string, string?> overrides, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(overrides);
+
+        // Everything the gateway writes is for its own user: the lock, the journal, the outbox, the beacon secret.
+        if (!OperatingSystem.IsWindows())
+        {
+            _ = Umask(0x3F); // 077
+        }
+
         string dataDir;
         try
         {
@@ -44,7 +51,7 @@ public static partial class GatewayHost
         }
         catch (InvalidDataException ex)
         {
-            return await FailAsync(ExitCodes.InvalidConfiguration, $"Invalid configuration: {ex.Message}");
+            return await FailAsync(ExitCodes.InvalidConfiguration, $"Invalid configuration: {ConfigurationLayers.Describe(ex)}");
         }
 
         GatewayInstance? instance;
@@ -85,9 +92,7 @@ public static partial class GatewayHost
         }
         catch (InvalidDataException ex)
         {
-            // appsettings.json that is not JSON: the provider says which file; the parser says where.
-            string where = ex.GetBaseException() is { } root && root != ex ? " " + root.Message : "";
-            return await FailAsync(ExitCodes.InvalidConfiguration, $"Invalid configuration: {ex.Message}{where}");
+            return await FailAsync(ExitCodes.InvalidConfiguration, $"Invalid configuration: {ConfigurationLayers.Describe(ex)}");
         }
 
         try
@@ -96,7 +101,7 @@ public static partial class GatewayHost
         }
         catch (Exception ex) when (ex is InvalidDataException or FormatException)
         {
-            return await FailAsync(ExitCodes.InvalidConfiguration, $"Invalid configuration: {ex.Message}");
+            return await FailAsync(ExitCodes.InvalidConfiguration, $"Invalid configuration: {ConfigurationLayers.Describe(ex)}");
         }
 
         builder.Configuration.AddInMemoryCollection(overrides);
@@ -110,12 +115,6 @@ public static partial class GatewayHost
             }
 
             return ExitCodes.InvalidConfiguration;
-        }
-
-        // Everything the gateway writes is for its own user: the journal, the outbox, the beacon secret.
-        if (!OperatingSystem.IsWindows())
-        {
-            _ = Umask(0x3F); // 077
         }
 
         // The databases are opened before the host, so a data directory that cannot be used is one clear line.

@@ -29,14 +29,20 @@ public sealed class GatewayInstance : IDisposable
     public static GatewayInstance? TryAcquire(string dataDir, TimeSpan wait, TimeProvider? time = null)
     {
         time ??= TimeProvider.System;
-        Directory.CreateDirectory(dataDir);
+        SiteFiles.CreateDirectory(dataDir);
         string path = Path.Combine(dataDir, LockFile);
         long start = time.GetTimestamp();
         while (true)
         {
             try
             {
-                return new GatewayInstance(new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None), dataDir);
+                var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None };
+                if (!OperatingSystem.IsWindows())
+                {
+                    options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+                }
+
+                return new GatewayInstance(new FileStream(path, options), dataDir);
             }
             catch (IOException) when (time.GetElapsedTime(start) < wait)
             {

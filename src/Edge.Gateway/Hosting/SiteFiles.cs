@@ -69,12 +69,25 @@ public static class SiteFiles
     public static T Edit<T>(string dataDir, string name, Func<JsonObject, T> change, TimeSpan? wait = null)
     {
         ArgumentNullException.ThrowIfNull(change);
-        Directory.CreateDirectory(dataDir);
+        CreateDirectory(dataDir);
         using FileStream _ = Lock(dataDir, wait ?? TimeSpan.FromSeconds(10));
         JsonObject root = Read(dataDir, name);
         T result = change(root);
         Write(Path.Combine(dataDir, name), Encoding.UTF8.GetBytes(root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n"));
         return result;
+    }
+
+    /// <summary>Creates the data directory when it does not exist, for its owner only (0700), as the gateway does.</summary>
+    public static void CreateDirectory(string dataDir)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(dataDir);
+        }
+        else
+        {
+            Directory.CreateDirectory(dataDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
     }
 
     /// <summary>Writes <paramref name="bytes"/> to <paramref name="path"/> atomically, readable by the owner only.</summary>
@@ -138,7 +151,13 @@ public static class SiteFiles
         {
             try
             {
-                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+                var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None };
+                if (!OperatingSystem.IsWindows())
+                {
+                    options.UnixCreateMode = OwnerOnly;
+                }
+
+                return new FileStream(path, options);
             }
             catch (IOException) when (DateTime.UtcNow < until)
             {

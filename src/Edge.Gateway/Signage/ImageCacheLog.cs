@@ -30,3 +30,10 @@ internal static partial class ImageCacheLog
     [LoggerMessage(1308, LogLevel.Error, "A subscriber to ImageCache.Fetched failed; the fetch loop goes on")]
     public static partial void SubscriberFailed(ILogger logger, Exception exception);
 }
+
+/// <summary>Signage hub log messages (event ids 1310-1319).</summary>
+internal static partial class SignageLog
+{
+    [LoggerMessage(1310, LogLevel.Error, "Screens' content could not be built; they keep what they show and it is tried again each second")]
+    public static partial void RefreshFailed(ILogger logger, Exception exception);
+}

@@ -68,10 +68,13 @@ public sealed class SignageHub : BackgroundService
     private readonly TimeSpan _offlineAfter;
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly Lock _refresh = new();
+    private readonly ILogger _logger;
+    private string? _lastFailure;
 
     /// <summary>Creates the hub over the screens in force.</summary>
-    public SignageHub(ScreenList screens, ScreenContentBuilder builder, EventBus bus, TimeProvider time, IOptions<ScreensOptions> options, ImageCache? images = null)
+    public SignageHub(ScreenList screens, ScreenContentBuilder builder, EventBus bus, TimeProvider time, IOptions<ScreensOptions> options, ImageCache? images = null, ILogger<SignageHub>? logger = null)
     {
+        _logger = logger ?? (ILogger)Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
         ArgumentNullException.ThrowIfNull(screens);
         _screens = screens.Screens;
         _states = _screens.ToDictionary(s => s.Id, s => new ScreenState(s), StringComparer.Ordinal);
@@ -229,6 +232,25 @@ public sealed class SignageHub : BackgroundService
         }
     }
 
+    // A screen whose content cannot be built this second keeps what it shows and is tried again the next: signage must
+    // not take the shelves, the journal and the cloud sync down with it. Each new failure is logged once, with its trace.
+    private void RefreshOrReport()
+    {
+        try
+        {
+            Refresh();
+            _lastFailure = null;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            if (ex.Message != _lastFailure)
+            {
+                _lastFailure = ex.Message;
+                SignageLog.RefreshFailed(_logger, ex);
+            }
+        }
+    }
+
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -240,7 +262,7 @@ public sealed class SignageHub : BackgroundService
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                Refresh();
+                RefreshOrReport();
                 using var tick = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
                 tick.CancelAfter(Interval);
                 try

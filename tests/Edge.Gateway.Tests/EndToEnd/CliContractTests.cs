@@ -81,7 +81,7 @@ public class CliContractTests
     }
 
     [Theory]
-    [InlineData("error: unknown verb 'frobnicate' (verbs: run, iothub, dps, ble, promotions)", "frobnicate")]
+    [InlineData("error: unknown verb 'frobnicate' (verbs: run, iothub, dps, ble, promotions, shelf, beacon, screen, zone, outbox, admin, provision, diag)", "frobnicate")]
     [InlineData("error: 'ble' needs a verb: decode, parse-hci, simulate-capture", "ble")]
     [InlineData("error: unknown verb 'frob' for 'ble' (verbs: decode, parse-hci, simulate-capture)", "ble", "frob")]
     [InlineData("error: Unrecognized command or argument '--bogus'.", "--bogus")]

@@ -21,6 +21,7 @@ public partial class ConfigurationReferenceTests
         (typeof(Edge.Gateway.Signage.ScreenOptions), "Screens:N"),
         (typeof(Edge.Gateway.Offers.OffersOptions), "Offers"),
         (typeof(Edge.Gateway.Observability.MetricsOptions), "Metrics"),
+        (typeof(Edge.Gateway.Admin.AdminOptions), "Admin"),
     ];
 
     // Bound by hand beside a list (Screens:N are the screens, Screens:OfflineAfter a setting of them all).

@@ -103,12 +103,13 @@ public sealed class WatchedPage : IAsyncDisposable
     /// because the gateway or the network was down; and except errors at <paramref name="expectedAt"/> (a URL that is meant to
     /// fail, such as a 404 page). A 404 for <c>/favicon.ico</c> is left to its own test.
     /// </summary>
-    public async Task AssertNoErrorsAsync(bool networkMayFail = false, string? expectedAt = null)
+    public async Task AssertNoErrorsAsync(bool networkMayFail = false, string? expectedAt = null, int[]? expectedStatuses = null)
     {
         string[] caught = await Page.EvaluateAsync<string[]>("() => window.__pageErrors || []");
         Assert.True(_pageErrors.IsEmpty && caught.Length == 0, $"uncaught errors in {Page.Url}: {string.Join("; ", _pageErrors.Concat(caught))}");
         List<string> console = [.. _consoleErrors.Where(e => !IsFavicon(e) && !(networkMayFail && IsNetworkFailure(e))
-            && !(expectedAt is not null && e.EndsWith($"(at {expectedAt}:0:0)", StringComparison.Ordinal)))];
+            && !(expectedAt is not null && e.EndsWith($"(at {expectedAt}:0:0)", StringComparison.Ordinal))
+            && !(expectedStatuses ?? []).Any(status => e.Contains($"status of {status} ", StringComparison.Ordinal)))];
         Assert.True(console.Count == 0, $"console errors in {Page.Url}:\n{string.Join("\n", console)}");
     }
 
