@@ -49,7 +49,7 @@ public sealed class AdminProcessTests : IDisposable
     {
         await CreateTokenAsync();
 
-        (int exit, _, string err) = await TechnicianCli.RunAsync(null, "shelf", "calibrate", "D-01", "--known-grams", "500", "--verify-grams", "200", "--data-dir", _dir);
+        (int exit, _, string err) = await CliSession.RunAsync(null, "shelf", "calibrate", "D-01", "--known-grams", "500", "--verify-grams", "200", "--data-dir", _dir);
 
         Assert.Equal(6, exit);
         Assert.Contains("needs the running gateway", err, StringComparison.Ordinal);
@@ -112,7 +112,7 @@ public sealed class AdminProcessTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/admin")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await gateway.Http.GetAsync("/api/stock")).StatusCode);
 
-        (int exit, string output, string err) = await TechnicianCli.RunAsync(new Dictionary<string, string> { ["EDGE_ADMIN_TOKEN"] = token }, "shelf", "list", "--data-dir", _dir);
+        (int exit, string output, string err) = await CliSession.RunAsync(new Dictionary<string, string> { ["EDGE_ADMIN_TOKEN"] = token }, "shelf", "list", "--data-dir", _dir);
         Assert.True(exit == 0, err);
         Assert.Contains("D-01", output, StringComparison.Ordinal);
     }
@@ -124,7 +124,7 @@ public sealed class AdminProcessTests : IDisposable
         using GatewayProcess gateway = await StartAsync();
         var cli = new Dictionary<string, string> { ["EDGE_ADMIN_TOKEN"] = token };
 
-        (int exit, string output, string err) = await TechnicianCli.RunAsync(cli, "shelf", "add", "--data-dir", _dir, "--id", "X-01", "--zone", "drinks", "--sku", "4900000000017",
+        (int exit, string output, string err) = await CliSession.RunAsync(cli, "shelf", "add", "--data-dir", _dir, "--id", "X-01", "--zone", "drinks", "--sku", "4900000000017",
             "--name", "Test Water", "--price", "100", "--unit-weight", "520", "--dout", "40", "--sck", "41", "--json");
 
         Assert.True(exit == 0, err);
@@ -132,11 +132,11 @@ public sealed class AdminProcessTests : IDisposable
         await gateway.WaitForStockAsync(rows => rows.Any(r => r.GetProperty("shelfId").GetString() == "X-01" && r.GetProperty("count").ValueKind == JsonValueKind.Number), TimeSpan.FromSeconds(60), "X-01 counted");
         Assert.False(gateway.HasExited);
 
-        (int removed, _, string removeErr) = await TechnicianCli.RunAsync(cli, "shelf", "remove", "X-01", "--data-dir", _dir);
+        (int removed, _, string removeErr) = await CliSession.RunAsync(cli, "shelf", "remove", "X-01", "--data-dir", _dir);
         Assert.True(removed == 0, removeErr);
         await gateway.WaitForStockAsync(rows => rows.Count > 0 && rows.All(r => r.GetProperty("shelfId").GetString() != "X-01"), TimeSpan.FromSeconds(60), "X-01 gone");
 
-        (int bad, _, string badErr) = await TechnicianCli.RunAsync(cli, "shelf", "add", "--data-dir", _dir, "--id", "X-02", "--zone", "drinks", "--sku", "1",
+        (int bad, _, string badErr) = await CliSession.RunAsync(cli, "shelf", "add", "--data-dir", _dir, "--id", "X-02", "--zone", "drinks", "--sku", "1",
             "--name", "Bad", "--price", "100", "--unit-weight", "-1", "--dout", "42", "--sck", "43");
         Assert.Equal(2, bad);
         Assert.Contains("UnitWeightGrams", badErr, StringComparison.Ordinal);
@@ -145,7 +145,7 @@ public sealed class AdminProcessTests : IDisposable
     [Fact]
     public async Task OfflineChangesApplyAtStart_AndASecondGatewayOnTheSameDataDirectoryIsRefused()
     {
-        (int exit, string output, string err) = await TechnicianCli.RunAsync(null, "zone", "add", "--name", "entrance", "--adapter", "0", "--data-dir", _dir);
+        (int exit, string output, string err) = await CliSession.RunAsync(null, "zone", "add", "--name", "entrance", "--adapter", "0", "--data-dir", _dir);
         Assert.True(exit == 0, err);
         Assert.Contains("applies when the gateway starts", output, StringComparison.Ordinal);
 
@@ -155,7 +155,7 @@ public sealed class AdminProcessTests : IDisposable
         Assert.Contains("another gateway runs on", second.Errors, StringComparison.Ordinal);
 
         string token = await CreateTokenAsync();
-        (int listed, string zones, string listErr) = await TechnicianCli.RunAsync(new Dictionary<string, string> { ["EDGE_ADMIN_TOKEN"] = token }, "zone", "list", "--data-dir", _dir, "--json");
+        (int listed, string zones, string listErr) = await CliSession.RunAsync(new Dictionary<string, string> { ["EDGE_ADMIN_TOKEN"] = token }, "zone", "list", "--data-dir", _dir, "--json");
         Assert.True(listed == 0, listErr);
         Assert.Equal("entrance", JsonDocument.Parse(zones).RootElement.GetProperty("zones")[0].GetProperty("Zone").GetString());
     }
@@ -165,7 +165,7 @@ public sealed class AdminProcessTests : IDisposable
         await SimulateAsync(gateway, "empty", null);
         await SimulateAsync(gateway, "weight", 0);
         string[] args = ["shelf", "calibrate", "D-01", "--known-grams", "500", "--verify-grams", "200", "--settle", "1.5", "--timeout", "60", "--data-dir", _dir, .. json ? (string[])["--json"] : []];
-        using TechnicianCli cli = TechnicianCli.Start(env, args);
+        using CliSession cli = CliSession.Start(env, args);
         await cli.WaitForErrAsync("Step 2 of 3", StepTimeout);
         await SimulateAsync(gateway, "weight", 500);
         await cli.WaitForErrAsync("Step 3 of 3", StepTimeout);
@@ -205,7 +205,7 @@ public sealed class AdminProcessTests : IDisposable
     {
         string file = Path.Combine(_dir, "token.txt");
         File.Delete(file);
-        (int exit, _, string err) = await TechnicianCli.RunAsync(null, "admin", "token", "--rotate", "--token-file", file, "--data-dir", _dir);
+        (int exit, _, string err) = await CliSession.RunAsync(null, "admin", "token", "--rotate", "--token-file", file, "--data-dir", _dir);
         Assert.True(exit == 0, err);
         return File.ReadAllText(file).Trim();
     }

@@ -14,7 +14,7 @@ public sealed class AdminPageTests(BrowserFixture browser)
     {
         using StoreGateway gateway = await StoreGateway.StartAsync();
         string tokenFile = Path.Combine(gateway.DataDir, "token.txt");
-        (int exit, _, string err) = await TechnicianCli.RunAsync(null, "admin", "token", "--token-file", tokenFile, "--data-dir", gateway.DataDir);
+        (int exit, _, string err) = await CliSession.RunAsync(null, "admin", "token", "--token-file", tokenFile, "--data-dir", gateway.DataDir);
         Assert.True(exit == 0, err);
         string token = File.ReadAllText(tokenFile).Trim();
         await using WatchedPage page = await browser.OpenAsync(1280, 800);

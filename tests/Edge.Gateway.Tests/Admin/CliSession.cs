@@ -6,13 +6,13 @@ using Edge.Gateway.Tests.EndToEnd;
 namespace Edge.Gateway.Tests.Admin;
 
 /// <summary>One run of the real <c>edge-gateway</c> CLI, its stderr readable while it runs (a guided calibration prompts step by step).</summary>
-internal sealed class TechnicianCli : IDisposable
+internal sealed class CliSession : IDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _out = new();
     private readonly ConcurrentQueue<string> _err = new();
 
-    private TechnicianCli(Process process)
+    private CliSession(Process process)
     {
         _process = process;
         process.OutputDataReceived += (_, e) =>
@@ -50,7 +50,7 @@ internal sealed class TechnicianCli : IDisposable
 
     public string Err => string.Join('\n', _err);
 
-    public static TechnicianCli Start(IDictionary<string, string>? environment, params string[] args)
+    public static CliSession Start(IDictionary<string, string>? environment, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
         info.ArgumentList.Add(GatewayProcess.GatewayDll());
@@ -66,13 +66,13 @@ internal sealed class TechnicianCli : IDisposable
             info.Environment[kv.Key] = kv.Value;
         }
 
-        return new TechnicianCli(Process.Start(info)!);
+        return new CliSession(Process.Start(info)!);
     }
 
     /// <summary>Runs to the end: exit code, stdout, stderr.</summary>
     public static async Task<(int Exit, string Out, string Err)> RunAsync(IDictionary<string, string>? environment, params string[] args)
     {
-        using TechnicianCli cli = Start(environment, args);
+        using CliSession cli = Start(environment, args);
         int exit = await cli.WaitForExitAsync(TimeSpan.FromSeconds(60));
         return (exit, cli.Out, cli.Err);
     }
