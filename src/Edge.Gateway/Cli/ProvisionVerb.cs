@@ -33,7 +33,7 @@ internal static class ProvisionVerb
         {
             if (!parse.GetValue(fromConfig))
             {
-                throw new CliException("'provision' needs a verb: mqtt, iothub, dps, or --from-config", ExitCodes.Usage);
+                throw new CliException("'provision' needs a verb: mqtt, iothub, dps, or --from-config (see 'edge-gateway provision --help')", ExitCodes.Usage);
             }
 
             Dictionary<string, string?> overrides = Overrides(parse);

@@ -1,4 +1,3 @@
-using System.Text.Json;
 
 namespace Edge.Gateway.Hosting;
 
@@ -13,7 +12,7 @@ public sealed class GatewayInstance : IDisposable
     /// <summary>Held while a gateway (or an offline CLI command) uses the data directory.</summary>
     public const string LockFile = "gateway.lock";
 
-    /// <summary>Where the running gateway's admin API answers: <c>{"adminUrl": …, "pid": …}</c>.</summary>
+    /// <summary>Where the running gateway's admin API answers: a symbolic link whose target is the URL.</summary>
     public const string EndpointFile = "gateway.endpoint";
 
     private readonly FileStream _lock;
@@ -55,19 +54,28 @@ public sealed class GatewayInstance : IDisposable
         }
     }
 
-    /// <summary>Records where the admin API listens, for the CLI.</summary>
-    public void Advertise(string adminUrl) =>
-        SiteFiles.Write(Path.Combine(_dataDir, EndpointFile), JsonSerializer.SerializeToUtf8Bytes(new { adminUrl, pid = Environment.ProcessId }));
+    /// <summary>
+    /// Records where the admin API listens, for the CLI, as the target of a symbolic link: a short target lives in the
+    /// inode itself and takes no data block. Written beside the databases, a one-block file was enough to move the
+    /// moment a 2 MiB disk filled into one LiteDB does not recover from (the disk-full test; see the README's State).
+    /// </summary>
+    public void Advertise(string adminUrl)
+    {
+        string path = Path.Combine(_dataDir, EndpointFile);
+        string aside = path + ".new";
+        File.Delete(aside);
+        File.CreateSymbolicLink(aside, adminUrl);
+        File.Move(aside, path, overwrite: true);
+    }
 
     /// <summary>The running gateway's admin URL, or null when none is advertised.</summary>
     public static string? AdvertisedAdminUrl(string dataDir)
     {
         try
         {
-            using JsonDocument doc = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(dataDir, EndpointFile)));
-            return doc.RootElement.TryGetProperty("adminUrl", out JsonElement url) && url.ValueKind == JsonValueKind.String ? url.GetString() : null;
+            return new FileInfo(Path.Combine(dataDir, EndpointFile)).LinkTarget;
         }
-        catch (Exception ex) when (ex is IOException or JsonException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             return null;
         }

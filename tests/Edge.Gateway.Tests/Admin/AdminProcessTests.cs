@@ -132,6 +132,10 @@ public sealed class AdminProcessTests : IDisposable
         await gateway.WaitForStockAsync(rows => rows.Any(r => r.GetProperty("shelfId").GetString() == "X-01" && r.GetProperty("count").ValueKind == JsonValueKind.Number), TimeSpan.FromSeconds(60), "X-01 counted");
         Assert.False(gateway.HasExited);
 
+        (int assigned, _, string assignErr) = await CliSession.RunAsync(cli, "shelf", "assign", "X-01", "--sku", "4900000000024", "--name", "Test Tea", "--data-dir", _dir);
+        Assert.True(assigned == 0, assignErr);
+        await gateway.WaitForStockAsync(rows => rows.Any(r => r.GetProperty("shelfId").GetString() == "X-01" && r.GetProperty("sku").GetString() == "4900000000024" && r.GetProperty("name").GetString() == "Test Tea"), TimeSpan.FromSeconds(60), "X-01 assigned");
+
         (int removed, _, string removeErr) = await CliSession.RunAsync(cli, "shelf", "remove", "X-01", "--data-dir", _dir);
         Assert.True(removed == 0, removeErr);
         await gateway.WaitForStockAsync(rows => rows.Count > 0 && rows.All(r => r.GetProperty("shelfId").GetString() != "X-01"), TimeSpan.FromSeconds(60), "X-01 gone");
