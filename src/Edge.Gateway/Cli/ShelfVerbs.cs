@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Edge.Gateway.Admin;
 using Edge.Gateway.Hosting;
-using Edge.Gateway.Shelves;
 
 namespace Edge.Gateway.Cli;
 
