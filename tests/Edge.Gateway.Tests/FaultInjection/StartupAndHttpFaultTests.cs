@@ -120,6 +120,13 @@ public sealed class StartupAndHttpFaultTests : IDisposable
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(data));
         foreach (string file in Directory.GetFiles(data))
         {
+            if (new FileInfo(file).LinkTarget is { } target)
+            {
+                // gateway.endpoint: a link's own mode means nothing; its target is the admin URL, no secret.
+                Assert.StartsWith("http://127.0.0.1:", target, StringComparison.Ordinal);
+                continue;
+            }
+
             Assert.True((File.GetUnixFileMode(file) & (UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite)) == 0, $"{file} is {File.GetUnixFileMode(file)}");
         }
 
