@@ -47,7 +47,9 @@ internal sealed class ShelfSampler : IHx711Sink
                 pipeline.OnRejected("load cell output saturated (overload or wiring)", chipMissing: false, now);
                 break;
             case Hx711ReadStatus.TimingViolation:
-                pipeline.OnRejected("clock high phase reached the power-down limit", chipMissing: false, now);
+                pipeline.OnRejected(reading.LongestHighPhase >= Hx711.PowerDownHighPhase
+                    ? "clock high phase reached the power-down limit"
+                    : "clock high phase past the datasheet's maximum (frame discarded)", chipMissing: false, now);
                 break;
             default:
                 pipeline.OnRejected($"unusable frame ({reading.Status})", chipMissing: false, now);

@@ -149,6 +149,30 @@ public class Hx711Tests
     }
 
     [Fact]
+    public void Read_A55MicrosecondHighPhase_DiscardsThatFrameOnly_AndTheNextIsAcceptedWithoutSettling()
+    {
+        // A thread pre-empted mid-pulse on a loaded Pi: past T3 max (50 µs), short of power-down (60 µs).
+        using var rig = new Hx711Rig(millivoltsA: 4);
+        rig.Driver.SetMode(Hx711Mode.ChannelAGain64);
+        rig.Driver.Read();
+        Assert.True(rig.Driver.Read().IsValid);
+        rig.StallOnRisingEdge(edge: 12, TimeSpan.FromMicroseconds(55));
+        long rejectedBefore = rig.Driver.FramesRejected;
+
+        Hx711Reading stretched = rig.Driver.Read();
+        DateTimeOffset after = rig.Time.GetUtcNow();
+        Hx711Reading next = rig.Driver.Read();
+
+        Assert.Equal(Hx711ReadStatus.TimingViolation, stretched.Status);
+        Assert.InRange(stretched.LongestHighPhase.TotalMicroseconds, 55, 58);
+        Assert.Equal(0, rig.Chip.PowerDowns);
+        Assert.Equal(Hx711ReadStatus.Ok, next.Status); // no 400 ms settle, no second frame thrown away
+        Assert.Equal(SimulatedHx711.CodeFor(4, Hx711Mode.ChannelAGain64), next.Raw); // still in the mode asked for
+        Assert.True(rig.Time.GetUtcNow() - after < TimeSpan.FromMilliseconds(150), $"the next frame came {(rig.Time.GetUtcNow() - after).TotalMilliseconds} ms later");
+        Assert.Equal(rejectedBefore + 1, rig.Driver.FramesRejected); // the stretched frame alone
+    }
+
+    [Fact]
     public void Read_HighPhasesWithinLimit_AreMeasuredAndAccepted()
     {
         using var rig = new Hx711Rig();

@@ -14,6 +14,9 @@ public sealed class Hx711 : IDisposable
 {
     private const int DataBits = 24;
 
+    /// <summary>A PD_SCK high phase this long may have powered the chip down (datasheet p.5: above 60 µs).</summary>
+    public static readonly TimeSpan PowerDownHighPhase = TimeSpan.FromMicroseconds(60);
+
     private readonly GpioController _gpio;
     private readonly bool _shouldDispose;
     private readonly TimeProvider _time;
@@ -22,6 +25,7 @@ public sealed class Hx711 : IDisposable
     private readonly int _sck;
     private readonly TimeSpan _waitSlice;
     private readonly long _highPhaseLimitTicks;
+    private readonly long _powerDownTicks;
     private readonly long _settlingTicks;
 
     // One cancellation source reused across waits; it is replaced only after it fired (a slice timed out),
@@ -58,6 +62,7 @@ public sealed class Hx711 : IDisposable
         _sck = sckPin;
         _waitSlice = _options.ConversionPeriod;
         _highPhaseLimitTicks = ToTicks(_options.HighPhaseLimit);
+        _powerDownTicks = ToTicks(PowerDownHighPhase);
         _settlingTicks = ToTicks(_options.SettlingTime);
         _waitCts = NewWaitSource();
 
@@ -203,12 +208,20 @@ public sealed class Hx711 : IDisposable
         TimeSpan longest = FromTicks(longestHigh);
         _modeOfNextFrame = nextMode;
 
-        if (longestHigh >= _highPhaseLimitTicks)
+        if (longestHigh >= _powerDownTicks)
         {
             // The chip may have powered down and reset to A/128: the next frame is from a fresh, unsettled conversion.
             _modeOfNextFrame = Hx711Mode.ChannelAGain128;
             _settledAfter = timestamp + _settlingTicks;
             _discardNext = true;
+            FramesRejected++;
+            return new Hx711Reading(Hx711ReadStatus.TimingViolation, 0, frameMode, timestamp, longest);
+        }
+
+        if (longestHigh >= _highPhaseLimitTicks)
+        {
+            // Past T3 max but short of power-down (a pre-empted thread, typically): the chip stayed up and in its
+            // mode, so only this frame is doubtful. It is thrown away; the next conversion is read as usual.
             FramesRejected++;
             return new Hx711Reading(Hx711ReadStatus.TimingViolation, 0, frameMode, timestamp, longest);
         }

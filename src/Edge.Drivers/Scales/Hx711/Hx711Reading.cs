@@ -12,7 +12,10 @@ public enum Hx711ReadStatus
     /// <summary>DOUT never went low before the deadline: chip missing, unpowered or DOUT stuck high.</summary>
     NotResponding,
 
-    /// <summary>A PD_SCK high phase reached the power-down limit: the chip may have powered down mid-frame.</summary>
+    /// <summary>
+    /// A PD_SCK high phase passed T3 max (<see cref="Hx711Options.HighPhaseLimit"/>): the frame is discarded. From
+    /// <see cref="Hx711.PowerDownHighPhase"/> the chip may have powered down mid-frame, and the driver also lets it settle.
+    /// </summary>
     TimingViolation,
 
     /// <summary>The frame is not a frame: DOUT was not released high after the last pulse (floating or shorted line) or read all ones.</summary>
