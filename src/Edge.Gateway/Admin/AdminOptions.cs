@@ -50,5 +50,5 @@ internal sealed class AdminOptionsValidator(BindingProblems binding, IConfigurat
 
     private static IEnumerable<int> Ports(string urls) =>
         urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(u => Uri.TryCreate(u.Replace("://+", "://0.0.0.0", StringComparison.Ordinal).Replace("://*", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out Uri? uri) ? uri.Port : -1);
+            .Select(u => GatewayOptions.ListenUri(u)?.Port ?? -1);
 }

@@ -18,21 +18,22 @@ public static class AdminRegistration
         services.AddValidatedOptions<AdminOptions, AdminOptionsValidator>("Admin").Services;
 
     /// <summary>
-    /// Adds the guard and the restart, and makes Kestrel listen on the admin URLs too. Returns the admin URLs
-    /// (empty when shared with the gateway's listener).
+    /// Adds the guard and the restart, and makes Kestrel listen on the admin URLs too. Returns the admin listeners
+    /// (none when shared with the gateway's listener).
     /// </summary>
-    public static string[] AddAdmin(this WebApplicationBuilder builder, AdminOptions options, string[] gatewayUrls, bool simulated, SiteContext site)
+    public static AdminListeners AddAdmin(this WebApplicationBuilder builder, AdminOptions options, string[] gatewayUrls, bool simulated, SiteContext site)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(options);
         builder.Services.AddAdminOptions();
         string[] urls = options.Resolve(simulated);
-        builder.Services.AddSingleton(new AdminListeners([.. urls.Select(u => new Uri(u).Port)], urls));
+        var listeners = new AdminListeners([.. urls.Select(u => new Uri(u).Port)], urls);
+        builder.Services.AddSingleton(listeners);
         builder.Services.AddSingleton(site);
         builder.Services.AddSingleton<AdminGuard>();
         builder.Services.AddSingleton<GatewayRestart>();
         builder.WebHost.UseUrls([.. gatewayUrls, .. urls]);
-        return urls;
+        return listeners;
     }
 
     /// <summary>Maps <c>/admin</c> and <c>/api/admin/*</c>.</summary>

@@ -150,7 +150,7 @@ public static partial class GatewayHost
         }
 
         builder.AddGatewayServices(settings, database, outbox);
-        string[] adminUrls = builder.AddAdmin(settings.Admin, settings.Gateway.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), simulate, new SiteContext(dataDir, overrides));
+        AdminListeners admin = builder.AddAdmin(settings.Admin, settings.Gateway.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), simulate, new SiteContext(dataDir, overrides));
         builder.AddShelves(layout);
         builder.AddStoreData();
         builder.AddOmnichannel();
@@ -200,9 +200,9 @@ public static partial class GatewayHost
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             GatewayLog.Open(log, DashboardUrl(app.Urls), simulate ? "simulated" : "hardware", layout.Shelves.Count, screens.Screens.Count);
-            string admin = AdminUrl(app.Urls, adminUrls);
-            AdminLog.Listening(log, admin + "admin");
-            instance.Advertise(admin);
+            string adminUrl = AdminUrl(app.Urls, admin);
+            AdminLog.Listening(log, adminUrl + "admin");
+            instance.Advertise(adminUrl);
         });
         GatewayRestart restart = app.Services.GetRequiredService<GatewayRestart>();
         int exit = await RunToEndAsync(app, settings.Gateway.Urls, log, cancellationToken);
@@ -307,18 +307,17 @@ public static partial class GatewayHost
     }
 
     // The admin listener's bound address (its real port, when configured as 0), else the gateway's own.
-    private static string AdminUrl(ICollection<string> bound, string[] adminUrls)
+    private static string AdminUrl(ICollection<string> bound, AdminListeners admin)
     {
-        HashSet<int> ports = [.. adminUrls.Select(u => new Uri(u).Port)];
-        string? admin = adminUrls.Length == 0 ? null : bound.FirstOrDefault(u => ports.Contains(new Uri(u.Replace("://+", "://0.0.0.0", StringComparison.Ordinal).Replace("://*", "://0.0.0.0", StringComparison.Ordinal)).Port)) ?? adminUrls[0];
-        return DashboardUrl(admin is null ? bound : [admin]);
+        string? url = admin.Urls.Length == 0 ? null : bound.FirstOrDefault(u => GatewayOptions.ListenUri(u) is { } uri && admin.Ports.Contains(uri.Port)) ?? admin.Urls[0];
+        return DashboardUrl(url is null ? bound : [url]);
     }
 
     // A wildcard address is not something to type into a browser.
     private static string DashboardUrl(ICollection<string> urls)
     {
         string url = urls.FirstOrDefault(u => u.StartsWith("http://", StringComparison.Ordinal)) ?? urls.FirstOrDefault() ?? "http://localhost:8080";
-        var uri = new UriBuilder(url.Replace("://+", "://0.0.0.0", StringComparison.Ordinal).Replace("://*", "://0.0.0.0", StringComparison.Ordinal));
+        var uri = new UriBuilder(GatewayOptions.ListenUri(url) ?? new Uri("http://localhost:8080"));
         if (uri.Host is "0.0.0.0" or "[::]" or "::" or "+" or "*")
         {
             uri.Host = "localhost";

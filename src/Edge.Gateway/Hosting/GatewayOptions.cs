@@ -15,6 +15,16 @@ public sealed class GatewayOptions
     /// <summary>Local HTTP listen address(es), semicolon-separated (<c>Gateway:Urls</c>, <c>--urls</c>).</summary>
     public string Urls { get; set; } = "http://0.0.0.0:8080";
 
+    /// <summary>
+    /// A listen URL as a <see cref="Uri"/>: Kestrel's wildcard hosts (<c>+</c>, <c>*</c>) read as <c>0.0.0.0</c>, which
+    /// <see cref="Uri"/> can parse. Null when it is no absolute URL.
+    /// </summary>
+    public static Uri? ListenUri(string url)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        return Uri.TryCreate(url.Replace("://+", "://0.0.0.0", StringComparison.Ordinal).Replace("://*", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out Uri? uri) ? uri : null;
+    }
+
     /// <summary>The default data directory for this environment (see <see cref="DataDir"/>).</summary>
     public static string DefaultDataDir()
     {

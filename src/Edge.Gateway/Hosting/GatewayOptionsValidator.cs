@@ -18,7 +18,7 @@ internal sealed class GatewayOptionsValidator(BindingProblems binding, IConfigur
         bool https = false;
         foreach (string url in gateway.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            if (!Uri.TryCreate(url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out Uri? uri)
+            if (GatewayOptions.ListenUri(url) is not { } uri
                 || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
             {
                 yield return $"Gateway:Urls has '{url}', which is not an http:// or https:// URL";
