@@ -27,31 +27,8 @@ public sealed class GatewayInstance : IDisposable
     /// <summary>Takes the lock, waiting up to <paramref name="wait"/> for a short CLI command to finish; null when a gateway holds it.</summary>
     public static GatewayInstance? TryAcquire(string dataDir, TimeSpan wait, TimeProvider? time = null)
     {
-        time ??= TimeProvider.System;
         SiteFiles.CreateDirectory(dataDir);
-        string path = Path.Combine(dataDir, LockFile);
-        long start = time.GetTimestamp();
-        while (true)
-        {
-            try
-            {
-                var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None };
-                if (!OperatingSystem.IsWindows())
-                {
-                    options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-                }
-
-                return new GatewayInstance(new FileStream(path, options), dataDir);
-            }
-            catch (IOException) when (time.GetElapsedTime(start) < wait)
-            {
-                Thread.Sleep(100);
-            }
-            catch (IOException)
-            {
-                return null;
-            }
-        }
+        return SiteFiles.TryLock(Path.Combine(dataDir, LockFile), wait, time) is { } held ? new GatewayInstance(held, dataDir) : null;
     }
 
     /// <summary>

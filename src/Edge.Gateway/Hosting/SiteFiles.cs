@@ -70,7 +70,9 @@ public static class SiteFiles
     {
         ArgumentNullException.ThrowIfNull(change);
         CreateDirectory(dataDir);
-        using FileStream _ = Lock(dataDir, wait ?? TimeSpan.FromSeconds(10));
+        TimeSpan patience = wait ?? TimeSpan.FromSeconds(10);
+        using FileStream _ = TryLock(Path.Combine(dataDir, LockFile), patience)
+            ?? throw new IOException($"{Path.Combine(dataDir, LockFile)} is held by another writer for more than {patience.TotalSeconds:F0} s");
         JsonObject root = Read(dataDir, name);
         T result = change(root);
         Write(Path.Combine(dataDir, name), Encoding.UTF8.GetBytes(root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n"));
@@ -143,25 +145,33 @@ public static class SiteFiles
         }
     }
 
-    private static FileStream Lock(string dataDir, TimeSpan wait)
+    /// <summary>
+    /// An exclusive lock on <paramref name="path"/> (created owner-only), waiting up to <paramref name="wait"/> while
+    /// another process or writer holds it; null when it is still held then. The lock lasts until the stream is disposed.
+    /// </summary>
+    internal static FileStream? TryLock(string path, TimeSpan wait, TimeProvider? time = null)
     {
-        string path = Path.Combine(dataDir, LockFile);
-        DateTime until = DateTime.UtcNow + wait;
+        time ??= TimeProvider.System;
+        var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = OwnerOnly;
+        }
+
+        long start = time.GetTimestamp();
         while (true)
         {
             try
             {
-                var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None };
-                if (!OperatingSystem.IsWindows())
-                {
-                    options.UnixCreateMode = OwnerOnly;
-                }
-
                 return new FileStream(path, options);
             }
-            catch (IOException) when (DateTime.UtcNow < until)
+            catch (IOException) when (time.GetElapsedTime(start) < wait)
             {
-                Thread.Sleep(50); // another writer holds it for the few milliseconds of its write
+                Thread.Sleep(50); // held by a writer for the few milliseconds of its write, or a CLI command
+            }
+            catch (IOException)
+            {
+                return null;
             }
         }
     }
