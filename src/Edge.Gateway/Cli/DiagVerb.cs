@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Edge.Cloud.Mqtt;
 using Edge.Cloud.Probe;
 using Edge.Gateway.Cloud;
 using Edge.Gateway.Diagnostics;
@@ -86,10 +85,7 @@ internal static class DiagVerb
             case CloudMode.None:
                 return new DiagCheck("cloud", CheckStatus.Skip, "Cloud:Mode is None: nothing is sent (provision with 'edge-gateway provision')");
             case CloudMode.Mqtt:
-                MqttTopics topics = RetailTopics.For(settings.Store.Id, settings.Gateway.Id);
-                MqttOptions o = settings.Cloud.Mqtt;
-                o.ClientId ??= RetailTopics.ClientId(settings.Store.Id, settings.Gateway.Id);
-                report = await ConnectionProbe.ProbeMqttAsync(o, topics.Prefix + "/commands/+", topics.Status, timeout, ct);
+                report = await ProvisionVerb.ProbeAsGatewayAsync(settings.Cloud.Mqtt, settings, timeout, ct);
                 break;
             default:
                 report = await ConnectionProbe.ProbeIotHubAsync(settings.Cloud.IotHub, timeout, ct);

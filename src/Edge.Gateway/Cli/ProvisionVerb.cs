@@ -166,9 +166,6 @@ internal static class ProvisionVerb
             throw new CliException(problem, ExitCodes.InvalidConfiguration);
         }
 
-        MqttTopics topics = RetailTopics.For(settings.Store.Id, settings.Gateway.Id);
-        ProbeReport? report = parse.GetValue(SkipVerify) ? null
-            : await ConnectionProbe.ProbeMqttAsync(WithClientId(options, settings), topics.Prefix + "/commands/+", topics.Status, TimeSpan.FromSeconds(parse.GetValue(Timeout)), ct);
         var site = new Dictionary<string, JsonNode?>
         {
             ["Cloud:Mode"] = "Mqtt",
@@ -182,6 +179,9 @@ internal static class ProvisionVerb
             ["Cloud:Mqtt:ClientId"] = options.ClientId,
         };
         var secrets = new Dictionary<string, JsonNode?> { ["Cloud:Mqtt:Password"] = options.Password };
+        // What is stored is as given (no client id: the default); the probe connects as the gateway will.
+        ProbeReport? report = parse.GetValue(SkipVerify) ? null
+            : await ProbeAsGatewayAsync(options, settings, TimeSpan.FromSeconds(parse.GetValue(Timeout)), ct);
         return await FinishAsync(parse, dataDir, report, site, secrets, $"MQTT broker {options.Host}:{options.Port}{(options.UseTls ? " (TLS)" : "")}", ct);
     }
 
@@ -336,19 +336,16 @@ internal static class ProvisionVerb
             : throw new CliException("the configuration is invalid: " + string.Join("; ", problems), ExitCodes.InvalidConfiguration);
     }
 
-    private static MqttOptions WithClientId(MqttOptions o, GatewayConfiguration settings) => new()
+    /// <summary>
+    /// Probes a broker as the gateway will use it: its client id (<c>{store}-{gateway}</c> unless one is configured),
+    /// its command topics to subscribe to and its status topic to publish on.
+    /// </summary>
+    internal static Task<ProbeReport> ProbeAsGatewayAsync(MqttOptions options, GatewayConfiguration settings, TimeSpan timeout, CancellationToken ct)
     {
-        Host = o.Host,
-        Port = o.Port,
-        UseTls = o.UseTls,
-        CaFile = o.CaFile,
-        ClientCertFile = o.ClientCertFile,
-        ClientKeyFile = o.ClientKeyFile,
-        Username = o.Username,
-        Password = o.Password,
-        ProtocolVersion = o.ProtocolVersion,
-        ClientId = o.ClientId ?? RetailTopics.ClientId(settings.Store.Id, settings.Gateway.Id),
-    };
+        MqttTopics topics = RetailTopics.For(settings.Store.Id, settings.Gateway.Id);
+        options.ClientId ??= RetailTopics.ClientId(settings.Store.Id, settings.Gateway.Id);
+        return ConnectionProbe.ProbeMqttAsync(options, topics.Prefix + "/commands/+", topics.Status, timeout, ct);
+    }
 
     private static string Derive(string groupKey, string registrationId)
     {
