@@ -89,7 +89,16 @@ internal static class OperatorVerbs
 
         if (!File.Exists(Path.Combine(link.DataDir, CloudRegistration.OutboxFile)))
         {
-            return AsAnswered(settings.Cloud.Mode == CloudMode.None ? OutboxStatus.None() : OutboxStatus.Of(Empty(settings), settings.Cloud.Mode.ToString(), DateTimeOffset.UtcNow));
+            if (settings.Cloud.Mode == CloudMode.None)
+            {
+                return AsAnswered(OutboxStatus.None());
+            }
+
+            // A cloud mode but no outbox yet (the gateway never ran with it): its classes, all empty. The file is not
+            // created for a status query.
+            using var nothing = new LiteDB.LiteDatabase(new MemoryStream());
+            using var empty = new DurableOutbox(nothing, settings.Cloud.Outbox.ToOptions());
+            return AsAnswered(OutboxStatus.Of(empty, settings.Cloud.Mode.ToString(), DateTimeOffset.UtcNow));
         }
 
         using GatewayDatabase db = GatewayDatabase.Open(link.DataDir, fileName: CloudRegistration.OutboxFile, verify: GatewayDatabase.VerifyAll);
@@ -102,7 +111,4 @@ internal static class OperatorVerbs
     // The status as the admin API's answer parses: numbers as JSON numbers, not the ints OutboxStatus built, so a
     // reader's GetValue<long>() (diag) works the same whether the gateway runs or not.
     private static JsonObject AsAnswered(JsonObject status) => (JsonObject)JsonNode.Parse(status.ToJsonString())!;
-
-    private static DurableOutbox Empty(GatewayConfiguration settings) =>
-        new(new LiteDB.LiteDatabase(new MemoryStream()), settings.Cloud.Outbox.ToOptions());
 }
