@@ -98,6 +98,40 @@ public sealed class AdminProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task HostileBodies_AreRefusedNamingTheProblem_AndChangeNothing()
+    {
+        string token = await CreateTokenAsync();
+        using GatewayProcess gateway = await StartAsync();
+        double before = await GramsPerCountAsync(gateway, token, "D-01");
+        byte[] invalidUtf8 = [.. "{\"sku\":\""u8, 0xC3, 0x28, .. "\"}"u8];
+        (HttpMethod Method, string Path, HttpContent Body, int Status, string Says)[] cases =
+        [
+            (HttpMethod.Post, "shelves/D-01/calibration", new StringContent("{\"rawEmpty\":"), 400, "not JSON"),
+            (HttpMethod.Post, "shelves/D-01/calibration", new StringContent("[1,2]"), 400, "JSON object"),
+            (HttpMethod.Post, "shelves/D-01/calibration", new StringContent("{\"rawEmpty\":\"a\",\"rawKnown\":1,\"knownGrams\":1,\"rawVerify\":1,\"verifyGrams\":1}"), 400, "rawEmpty must be a number"),
+            (HttpMethod.Post, "shelves/D-01/calibration", new StringContent("{\"rawEmpty\":0,\"rawKnown\":215000,\"knownGrams\":500,\"rawVerify\":86000,\"verifyGrams\":200,\"maxErrorPercent\":1e308}"), 400, "maxErrorPercent"),
+            (HttpMethod.Put, "shelves/D-01/sku", new ByteArrayContent(invalidUtf8), 400, "UTF-8"),
+            (HttpMethod.Put, "shelves/D-01/sku", new StringContent("{\"sku\":\"a\\u0000b\"}"), 400, "control characters"),
+            (HttpMethod.Post, "layout/zones", new StringContent("{}"), 400, "Zone is required"),
+            (HttpMethod.Post, "layout/nonsense", new StringContent("{}"), 404, "unknown layout kind"),
+            (HttpMethod.Post, "shelves/D-01/calibration", new ByteArrayContent(new byte[70 * 1024]), 413, "larger than"),
+        ];
+        foreach ((HttpMethod method, string path, HttpContent body, int status, string says) in cases)
+        {
+            using var request = new HttpRequestMessage(method, "/api/admin/" + path) { Content = body };
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            using HttpResponseMessage response = await gateway.Http.SendAsync(request);
+            string answer = await response.Content.ReadAsStringAsync();
+            Assert.True((int)response.StatusCode == status && answer.Contains(says, StringComparison.Ordinal), $"{method} {path}: {(int)response.StatusCode} {answer}");
+        }
+
+        Assert.Equal(before, await GramsPerCountAsync(gateway, token, "D-01"));
+        Assert.False(File.Exists(Path.Combine(_dir, "site.json")));
+        Assert.False(gateway.HasExited);
+        Assert.DoesNotContain("fail:", gateway.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task OnAnAdminPortOfItsOwn_TheStoreListenerServesNoAdmin_AndTheCliFindsTheAdminPort()
     {
         string token = await CreateTokenAsync();
