@@ -98,6 +98,8 @@ public sealed class MqttProbeTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("connection refused; check Cloud:Mqtt:Port", report.Failure!.Detail, StringComparison.Ordinal);
     }
 
+    private static readonly TimeSpan HangSlack = TimeSpan.FromSeconds(10);
+
     [Fact]
     public async Task Probe_PeerAcceptsTcpAndNeverAnswers_TimesOutAtTlsWithinTheBudget()
     {
@@ -109,7 +111,9 @@ public sealed class MqttProbeTests(ITestOutputHelper output) : IDisposable
 
         clock.Stop();
         ProbeAssert.Failed(report, ProbeStage.Tls, ProbeCodes.TimeoutNoAnswer);
-        Assert.InRange(clock.Elapsed, budget, budget + TimeSpan.FromSeconds(1));
+        // Not a latency target: it gave up on its budget instead of hanging (MQTTnet's own timeouts are far longer).
+        // The slack is for a loaded 2-core CI, where one run took 4 s more to get a thread back.
+        Assert.InRange(clock.Elapsed, budget, budget + HangSlack);
         Assert.Contains("accepted TCP but did not complete the TLS handshake within 1.5 s", report.Failure!.Detail, StringComparison.Ordinal);
         Assert.Equal(1, hole.Accepted);
     }
@@ -127,7 +131,9 @@ public sealed class MqttProbeTests(ITestOutputHelper output) : IDisposable
         clock.Stop();
         ProbeAssert.Failed(report, ProbeStage.Authentication, ProbeCodes.TimeoutNoAnswer);
         Assert.Equal(StageOutcome.Skipped, report.Stages.Single(s => s.Stage == ProbeStage.Tls).Outcome);
-        Assert.InRange(clock.Elapsed, budget, budget + TimeSpan.FromSeconds(1));
+        // Not a latency target: it gave up on its budget instead of hanging (MQTTnet's own timeouts are far longer).
+        // The slack is for a loaded 2-core CI, where one run took 4 s more to get a thread back.
+        Assert.InRange(clock.Elapsed, budget, budget + HangSlack);
     }
 
     [Fact]
