@@ -254,7 +254,9 @@ public static partial class GatewayHost
         }
         catch (Exception ex) when (ex is IOException or InvalidOperationException or System.Net.Sockets.SocketException)
         {
-            // Port taken, an address the machine does not have.
+            // Port taken, an address the machine does not have. The services that started before the listener failed
+            // are stopped first: left running, they met the databases disposed under them and logged it.
+            await StopQuietlyAsync(app);
             await DisposeQuietlyAsync(app);
             return await FailAsync(ExitCodes.CannotListen, $"Cannot listen on {urls}: {ex.Message}");
         }
@@ -291,6 +293,18 @@ public static partial class GatewayHost
             context.Response.StatusCode = ex.StatusCode;
             string error = ex.StatusCode == StatusCodes.Status413PayloadTooLarge ? $"request body larger than {MaxRequestBodyBytes} bytes" : "bad request";
             await context.Response.WriteAsJsonAsync(new { error });
+        }
+    }
+
+    private static async Task StopQuietlyAsync(WebApplication app)
+    {
+        try
+        {
+            await app.StopAsync(CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is IOException or InvalidOperationException or ObjectDisposedException or AggregateException or OperationCanceledException)
+        {
+            // Leaving anyway.
         }
     }
 
