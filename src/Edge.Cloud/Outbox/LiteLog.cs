@@ -8,7 +8,8 @@ namespace Edge.Cloud.Outbox;
 /// its log-writer thread, which writes them (and syncs the file) a moment later; a write that fails there (a full
 /// disk) is reported only by the next commit, so a commit already reported as done could vanish. After every
 /// operation the hosts wait here for that queue to drain and raise its error, so what a producer is told is on disk
-/// is in the operating system's hands (LiteDB's own sync follows at once).
+/// is in the operating system's hands; for a database opened with <see cref="LiteFile.Open"/> the log is then synced to
+/// the device before the wait returns (otherwise LiteDB's own sync follows at once).
 /// </summary>
 /// <remarks>
 /// LiteDB does not expose the queue, so it is reached by reflection (LiteDB 5.0.20: <c>LiteDatabase._engine</c> →
@@ -43,6 +44,15 @@ public static class LiteLog
     public static void WaitWritten(LiteDatabase db, TimeSpan timeout)
     {
         ArgumentNullException.ThrowIfNull(db);
+        WaitQueueEmpty(db, timeout);
+
+        // Over LiteFile's streams the log is synced here, once per operation, rather than by the writer each time it
+        // caught up; for any other database LiteDB's own sync follows the writer at once.
+        LiteFile.SyncLog(db);
+    }
+
+    private static void WaitQueueEmpty(LiteDatabase db, TimeSpan timeout)
+    {
         if (!IsSupported || Engine!.GetValue(db) is not { } engine || Disk!.DeclaringType != engine.GetType() || Disk.GetValue(engine) is not { } disk)
         {
             return;

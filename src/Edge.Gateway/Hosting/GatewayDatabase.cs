@@ -207,10 +207,10 @@ public sealed class GatewayDatabase : ILiteDatabaseHost, IDisposable
         }
 
         File.Move(path, aside);
-        string log = LogFileOf(path);
+        string log = LiteFile.LogFileOf(path);
         if (File.Exists(log))
         {
-            File.Move(log, LogFileOf(aside));
+            File.Move(log, LiteFile.LogFileOf(aside));
         }
 
         return aside + " (" + reason + ")";
@@ -218,7 +218,7 @@ public sealed class GatewayDatabase : ILiteDatabaseHost, IDisposable
 
     private static LiteDatabase OpenChecked(string path, Action<LiteDatabase> verify)
     {
-        var db = new LiteDatabase(new ConnectionString { Filename = path, Connection = ConnectionType.Direct });
+        LiteDatabase db = LiteFile.Open(path);
         try
         {
             // LiteDB's page cache grows to what the log holds between checkpoints and keeps it (8 MiB at the
@@ -283,7 +283,7 @@ public sealed class GatewayDatabase : ILiteDatabaseHost, IDisposable
             return;
         }
 
-        foreach (string file in (string[])[path, LogFileOf(path)])
+        foreach (string file in (string[])[path, LiteFile.LogFileOf(path)])
         {
             if (File.Exists(file))
             {
@@ -292,6 +292,4 @@ public sealed class GatewayDatabase : ILiteDatabaseHost, IDisposable
         }
     }
 
-    private static string LogFileOf(string path) =>
-        System.IO.Path.Combine(System.IO.Path.GetDirectoryName(path)!, System.IO.Path.GetFileNameWithoutExtension(path) + "-log" + System.IO.Path.GetExtension(path));
 }
