@@ -9,6 +9,11 @@ public sealed partial class DurableOutbox
     private const string SourcePrefix = "$source:";
     private long _ackVersion;
 
+    // What the file holds for each stream and source document, and the offset below which no message is left: a
+    // commit writes only what differs from it, so a commit with nothing new writes (and syncs) nothing extra.
+    private readonly Dictionary<string, (long Last, long Acked)> _stored = new(StringComparer.Ordinal);
+    private long _storedBelow;
+
     // A class stored by an earlier configuration that no longer exists is sent last.
     private int ClassOf(int stored) => stored >= 0 && stored < _options.Classes.Count ? stored : _options.Classes.Count - 1;
 
@@ -23,16 +28,19 @@ public sealed partial class DurableOutbox
             {
                 _lastOffset = Math.Max(_lastOffset, d["last"].AsInt64);
                 epoch = d.TryGetValue("epoch", out BsonValue e) && e.IsString ? e.AsString : null;
+                _stored[id] = (d["last"].AsInt64, 0);
             }
             else if (id.StartsWith(SourcePrefix, StringComparison.Ordinal))
             {
                 string name = id[SourcePrefix.Length..];
                 _sources[name] = new SourceState(name) { Last = d["last"].AsInt64 };
+                _stored[id] = (d["last"].AsInt64, 0);
             }
             else
             {
                 var state = new StreamState(id, ClassOf(d["cls"].AsInt32)) { LastSeq = d["last"].AsInt64, Acked = d["acked"].AsInt64 };
                 _streamStates[state.Name] = state;
+                _stored[id] = (state.LastSeq, state.Acked);
             }
         }
 
@@ -92,6 +100,7 @@ public sealed partial class DurableOutbox
         List<long> deletes;
         List<BsonDocument> deadLetters;
         long lowestPending;
+        long below;
         long ackVersion;
         List<BsonDocument> streamDocs;
 
@@ -160,10 +169,9 @@ public sealed partial class DurableOutbox
             deletes = [.. _toDelete];
             deadLetters = [.. _deadLetters];
             lowestPending = Math.Min(_pendingOffsets.Count > 0 ? _pendingOffsets.Min : long.MaxValue, accepted.Count > 0 ? accepted[0].M.Offset : _lastOffset + 1);
+            below = lowestPending == long.MaxValue ? _lastOffset + 1 : lowestPending;
             ackVersion = _ackVersion;
-            streamDocs = [.. _streamStates.Values.Select(s => new BsonDocument { ["_id"] = s.Name, ["cls"] = (int)s.Class, ["last"] = s.LastSeq, ["acked"] = s.Acked })];
-            streamDocs.Add(new BsonDocument { ["_id"] = OffsetDoc, ["cls"] = 0, ["last"] = _lastOffset, ["acked"] = 0L, ["epoch"] = Epoch });
-            streamDocs.AddRange(_sources.Values.Select(src => new BsonDocument { ["_id"] = SourcePrefix + src.Name, ["cls"] = 0, ["last"] = src.Last, ["acked"] = 0L }));
+            streamDocs = ChangedStateDocuments();
         }
 
         try
@@ -186,8 +194,12 @@ public sealed partial class DurableOutbox
                         messages.Delete(offset);
                     }
 
-                    // A parameter, not Query.LT: LiteDB compiles and caches every distinct query text for ever.
-                    messages.DeleteMany("_id < @0", new BsonValue(lowestPending == long.MaxValue ? _lastOffset + 1 : lowestPending));
+                    if (below > _storedBelow)
+                    {
+                        // A parameter, not Query.LT: LiteDB compiles and caches every distinct query text for ever.
+                        messages.DeleteMany("_id < @0", new BsonValue(below));
+                    }
+
                     if (deadLetters.Count > 0)
                     {
                         ILiteCollection<BsonDocument> dead = db.GetCollection(DeadLetterCollection);
@@ -199,7 +211,11 @@ public sealed partial class DurableOutbox
                         }
                     }
 
-                    db.GetCollection(Streams).Upsert(streamDocs);
+                    if (streamDocs.Count > 0)
+                    {
+                        db.GetCollection(Streams).Upsert(streamDocs);
+                    }
+
                     db.Commit();
                 }
                 catch
@@ -258,6 +274,12 @@ public sealed partial class DurableOutbox
             _lastCommitAt = _time.GetTimestamp();
             _commits++;
             _lastError = null;
+            _storedBelow = Math.Max(_storedBelow, below);
+            foreach (BsonDocument d in streamDocs)
+            {
+                _stored[d["_id"].AsString] = (d["last"].AsInt64, d["acked"].AsInt64);
+            }
+
             _toDelete.RemoveRange(0, deletes.Count);
             _deadLetters.RemoveRange(0, deadLetters.Count);
             _checkpointDirty = _ackVersion != ackVersion;
@@ -289,6 +311,29 @@ public sealed partial class DurableOutbox
             _readySignal.Release();
         }
 
+    }
+
+    // Under the lock: the stream, offset and source documents whose figures differ from what the file holds.
+    private List<BsonDocument> ChangedStateDocuments()
+    {
+        var docs = new List<BsonDocument>();
+        bool Changed(string id, long last, long acked) => !_stored.TryGetValue(id, out (long Last, long Acked) held) || held != (last, acked);
+        foreach (StreamState s in _streamStates.Values.Where(s => Changed(s.Name, s.LastSeq, s.Acked)))
+        {
+            docs.Add(new BsonDocument { ["_id"] = s.Name, ["cls"] = s.Class, ["last"] = s.LastSeq, ["acked"] = s.Acked });
+        }
+
+        if (Changed(OffsetDoc, _lastOffset, 0))
+        {
+            docs.Add(new BsonDocument { ["_id"] = OffsetDoc, ["cls"] = 0, ["last"] = _lastOffset, ["acked"] = 0L, ["epoch"] = Epoch });
+        }
+
+        foreach (SourceState src in _sources.Values.Where(src => Changed(SourcePrefix + src.Name, src.Last, 0)))
+        {
+            docs.Add(new BsonDocument { ["_id"] = SourcePrefix + src.Name, ["cls"] = 0, ["last"] = src.Last, ["acked"] = 0L });
+        }
+
+        return docs;
     }
 
     // Under the lock, once the newer message is durable: the older one with the same key still waiting to be sent
