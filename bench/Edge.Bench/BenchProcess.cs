@@ -32,4 +32,7 @@ internal static class BenchProcess
     public static long ReadKb(int pid, string key) =>
         File.ReadLines($"/proc/{pid}/status").Where(l => l.StartsWith(key, StringComparison.Ordinal))
             .Select(l => long.Parse(l[key.Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture)).FirstOrDefault();
+
+    /// <summary>The 1-, 5- and 15-minute load averages, as <c>uptime</c> prints them.</summary>
+    public static string LoadAverage() => string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
 }

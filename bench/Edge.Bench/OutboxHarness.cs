@@ -14,13 +14,30 @@ internal static class OutboxHarness
 {
     private static readonly byte[] Payload = Encoding.UTF8.GetBytes("{\"seq\":1,\"type\":\"ItemsRemoved\",\"shelfId\":\"S-01\",\"sku\":\"4901005202078\",\"countBefore\":12,\"countAfter\":11,\"grams\":-81.2,\"confidence\":0.97,\"timestamp\":\"2026-11-22T09:00:00Z\"}");
 
-    /// <summary>Runs every scenario, or the one named (per-message, grouped, batched, steady): one at a time under strace counts fsyncs per scenario.</summary>
+    /// <summary>
+    /// Runs every scenario, or the one named: <c>enqueue</c> (one commit per message against a plain LiteDB insert
+    /// loop, interleaved), <c>grouped</c>, <c>batched</c>, <c>steady</c>, and <c>fsync</c> (steady and the peer loop
+    /// again in child processes under <c>strace -f -c</c>, counting their fsync calls).
+    /// </summary>
     public static async Task RunAsync(string? only = null)
     {
-        Console.WriteLine($"payload {Payload.Length} bytes, LiteDB 5.0.20 on {Path.GetTempPath()}");
-        if (only is null or "per-message")
+        Console.WriteLine($"payload {Payload.Length} bytes, LiteDB 5.0.20 on {Path.GetTempPath()}, load average {BenchProcess.LoadAverage()}");
+        switch (only)
         {
-            await PerMessageAsync(2000);
+            case "steady-child":
+                await SteadyAsync(ratePerSecond: 1000, seconds: 10);
+                return;
+            case "peer-child":
+                PeerLoop(2000);
+                return;
+            case "fsync":
+                FsyncCounts();
+                return;
+        }
+
+        if (only is null or "enqueue" or "per-message")
+        {
+            await EnqueueAgainstPeerAsync(2000, rounds: 3);
         }
 
         if (only is null or "grouped")
@@ -41,19 +58,75 @@ internal static class OutboxHarness
 
     private static OutboxEntry Entry(int i) => new("shelf", "ItemsRemoved", CloudClasses.Stock, Payload, MessageId: "m" + i);
 
-    private static async Task PerMessageAsync(int count)
+    // One commit per message, as a producer that waits for each; the peer is LiteDB's own insert loop on the same
+    // disk (a file opened as LiteDB opens it, one auto-committed insert each). Interleaved so load hits both alike.
+    private static async Task EnqueueAgainstPeerAsync(int count, int rounds)
     {
-        using var env = new Env();
-        var clock = Stopwatch.StartNew();
-        for (int i = 0; i < count; i++)
+        var ratios = new List<double>();
+        for (int round = 1; round <= rounds; round++)
         {
-            Task<OutboxReceipt> t = env.Outbox.EnqueueAsync(Entry(i));
-            env.Outbox.CommitOnce();
-            await t;
+            double peer = PeerLoop(count);
+            using var env = new Env();
+            var clock = Stopwatch.StartNew();
+            for (int i = 0; i < count; i++)
+            {
+                Task<OutboxReceipt> t = env.Outbox.EnqueueAsync(Entry(i));
+                env.Outbox.CommitOnce();
+                await t;
+            }
+
+            double ours = count / clock.Elapsed.TotalSeconds;
+            ratios.Add(ours / peer);
+            Console.WriteLine($"round {round}: one commit per message {ours:F0} msg/s ({env.Outbox.Stats.Commits} commits); plain LiteDB insert loop {peer:F0} msg/s; ratio {ours / peer:F2}");
         }
 
-        double rate = count / clock.Elapsed.TotalSeconds;
-        Console.WriteLine($"one commit per message: {rate:F0} msg/s ({count} messages, {env.Outbox.Stats.Commits} commits, {clock.Elapsed.TotalMilliseconds / count:F2} ms each)");
+        ratios.Sort();
+        Console.WriteLine($"one commit per message against the plain LiteDB insert loop: median ratio {ratios[ratios.Count / 2]:F2} over {rounds} interleaved rounds");
+    }
+
+    private static double PeerLoop(int count)
+    {
+        string dir = Directory.CreateTempSubdirectory("edge-outbox-peer-").FullName;
+        try
+        {
+            using var db = new LiteDatabase(Path.Combine(dir, "peer.db"));
+            ILiteCollection<BsonDocument> messages = db.GetCollection("outbox");
+            var clock = Stopwatch.StartNew();
+            for (int i = 0; i < count; i++)
+            {
+                messages.Insert(new BsonDocument { ["_id"] = (long)i + 1, ["mid"] = "m" + i, ["stream"] = "shelf", ["seq"] = (long)i + 1, ["type"] = "ItemsRemoved", ["body"] = Payload });
+            }
+
+            return count / clock.Elapsed.TotalSeconds;
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    // The steady scenario and the peer loop in child processes under strace, which counts every fsync and fdatasync.
+    private static void FsyncCounts()
+    {
+        (long ours, double oursSeconds) = Traced("steady-child");
+        (long peer, _) = Traced("peer-child");
+        Console.WriteLine($"steady 1,000 msg/s: {ours} fsync calls in {oursSeconds:F1} s = {ours / oursSeconds:F1} per second (goal <= 20)");
+        Console.WriteLine($"plain LiteDB insert loop, 2,000 inserts (one commit each): {peer} fsync calls = {peer / 2000.0:F2} per commit");
+    }
+
+    private static (long Calls, double Seconds) Traced(string scenario)
+    {
+        string summary = Path.GetTempFileName();
+        var clock = Stopwatch.StartNew();
+        var start = new ProcessStartInfo("strace", ["-f", "-c", "-e", "trace=fsync,fdatasync", "-o", summary, Environment.ProcessPath!, typeof(OutboxHarness).Assembly.Location, "outbox", scenario]) { RedirectStandardOutput = true };
+        using Process child = Process.Start(start) ?? throw new InvalidOperationException("strace could not be started (apt-get install strace)");
+        Console.Write(child.StandardOutput.ReadToEnd());
+        child.WaitForExit();
+        double seconds = scenario == "steady-child" ? 10 : clock.Elapsed.TotalSeconds;
+        long calls = File.ReadLines(summary).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(f => f.Length >= 5 && f[^1] is "fsync" or "fdatasync").Sum(f => long.Parse(f[3], System.Globalization.CultureInfo.InvariantCulture));
+        File.Delete(summary);
+        return (calls, seconds);
     }
 
     private static async Task GroupedAsync(int count, int producers)
@@ -122,7 +195,7 @@ internal static class OutboxHarness
         await cts.CancelAsync();
         await writer;
         latencies.Sort();
-        Console.WriteLine($"steady {ratePerSecond} msg/s for {seconds} s: {env.Outbox.Stats.Commits / took.TotalSeconds:F1} commits per second (count fsync calls with strace: LiteDB makes several per commit); enqueue-to-durable latency median {latencies[latencies.Count / 2]:F0} ms, p99 {latencies[(int)(latencies.Count * 0.99)]:F0} ms");
+        Console.WriteLine($"steady {ratePerSecond} msg/s for {seconds} s: {env.Outbox.Stats.Commits / took.TotalSeconds:F1} commits per second (outbox fsync shows the sync calls); enqueue-to-durable latency median {latencies[latencies.Count / 2]:F0} ms, p99 {latencies[(int)(latencies.Count * 0.99)]:F0} ms");
     }
 
     private sealed class Env : IDisposable
@@ -132,7 +205,8 @@ internal static class OutboxHarness
 
         public Env(OutboxOptions? options = null)
         {
-            _db = new LiteDatabase(Path.Combine(_dir, "outbox.db"));
+            // Opened as the gateway opens it (GatewayDatabase): the log synced once per commit.
+            _db = LiteFile.Open(Path.Combine(_dir, "outbox.db"));
             Outbox = new DurableOutbox(_db, options ?? new OutboxOptions { Classes = CloudClasses.Default, CommitInterval = TimeSpan.Zero });
         }
 
