@@ -43,6 +43,9 @@ public static class LiteFile
     public static string LogFileOf(string path) =>
         Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, Path.GetFileNameWithoutExtension(path) + "-log" + Path.GetExtension(path));
 
+    /// <summary>How many times the log of <paramref name="db"/> was synced to the device (null for a database not opened here).</summary>
+    internal static long? LogSyncs(LiteDatabase db) => db is OwnedFileDatabase owned ? owned.Log.Syncs : null;
+
     /// <summary>Syncs what was written to the log of a database opened here since its last sync; a no-op for any other.</summary>
     internal static void SyncLog(LiteDatabase db)
     {
@@ -94,6 +97,9 @@ public static class LiteFile
 
         private bool _written;
 
+        /// <summary>Syncs to the device so far.</summary>
+        public long Syncs { get; private set; }
+
         public override bool CanRead => true;
 
         public override bool CanSeek => true;
@@ -138,6 +144,7 @@ public static class LiteFile
                 {
                     _file.Flush(flushToDisk: true);
                     _written = false;
+                    Syncs++;
                 }
             }
         }
@@ -152,6 +159,7 @@ public static class LiteFile
                 {
                     _written = false;
                     _file.Flush(flushToDisk: true);
+                    Syncs++;
                 }
             }
         }
