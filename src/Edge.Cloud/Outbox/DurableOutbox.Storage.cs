@@ -45,7 +45,7 @@ public sealed partial class DurableOutbox
         }
 
         long now = _time.GetUtcNow().UtcTicks;
-        foreach (BsonDocument d in db.GetCollection(Messages).Find(Query.All("_id", Query.Ascending)))
+        foreach (BsonDocument d in StoredMessages(db))
         {
             long offset = d["_id"].AsInt64;
             string name = d["stream"].AsString;
@@ -101,6 +101,9 @@ public sealed partial class DurableOutbox
         List<BsonDocument> deadLetters;
         long lowestPending;
         long below;
+        List<long> drops;
+        List<long> empties;
+        bool legacyDone;
         long ackVersion;
         List<BsonDocument> streamDocs;
 
@@ -170,36 +173,23 @@ public sealed partial class DurableOutbox
             deadLetters = [.. _deadLetters];
             lowestPending = Math.Min(_pendingOffsets.Count > 0 ? _pendingOffsets.Min : long.MaxValue, accepted.Count > 0 ? accepted[0].M.Offset : _lastOffset + 1);
             below = lowestPending == long.MaxValue ? _lastOffset + 1 : lowestPending;
+            (drops, empties) = below > _storedBelow ? DoneSegments(below, accepted.Select(a => a.M.Offset)) : ([], []);
+            legacyDone = _legacyMax > 0 && below > _legacyMax;
             ackVersion = _ackVersion;
             streamDocs = ChangedStateDocuments();
         }
 
+        List<BsonDocument> inserted = [.. accepted.Select(a => a.Doc)];
         try
         {
             // One transaction, so messages, their sequence numbers, the acknowledged positions and the producers'
             // positions move together: after a crash either the whole group is there with its numbers or none of it is.
             _db.Run(db =>
             {
-                ILiteCollection<BsonDocument> messages = db.GetCollection(Messages);
                 db.BeginTrans();
                 try
                 {
-                    if (accepted.Count > 0)
-                    {
-                        messages.InsertBulk(accepted.Select(a => a.Doc));
-                    }
-
-                    foreach (long offset in deletes)
-                    {
-                        messages.Delete(offset);
-                    }
-
-                    if (below > _storedBelow)
-                    {
-                        // A parameter, not Query.LT: LiteDB compiles and caches every distinct query text for ever.
-                        messages.DeleteMany("_id < @0", new BsonValue(below));
-                    }
-
+                    StoreMessages(db, inserted, deletes, drops, empties, below, legacyDone);
                     if (deadLetters.Count > 0)
                     {
                         ILiteCollection<BsonDocument> dead = db.GetCollection(DeadLetterCollection);
@@ -275,6 +265,7 @@ public sealed partial class DurableOutbox
             _commits++;
             _lastError = null;
             _storedBelow = Math.Max(_storedBelow, below);
+            StoredMessagesChanged(inserted);
             foreach (BsonDocument d in streamDocs)
             {
                 _stored[d["_id"].AsString] = (d["last"].AsInt64, d["acked"].AsInt64);
@@ -311,6 +302,7 @@ public sealed partial class DurableOutbox
             _readySignal.Release();
         }
 
+        DropSegments(drops, legacyDone);
     }
 
     // Under the lock: the stream, offset and source documents whose figures differ from what the file holds.
@@ -408,6 +400,7 @@ public sealed partial class DurableOutbox
     private void Remove(Meta meta)
     {
         _pending.Remove(meta.Offset);
+        _readAhead.Remove(meta.Offset);
         meta.Source?.Pending.Remove((meta.Position, meta.Offset));
         _pendingOffsets.Remove(meta.Offset);
         _bytes -= meta.Size;

@@ -277,7 +277,7 @@ public sealed partial class DurableOutbox : IDisposable
             BsonDocument? doc;
             try
             {
-                doc = _db.Run(db => db.GetCollection(Messages).FindById(meta.Offset));
+                doc = ReadMessage(meta.Offset);
             }
             catch (Exception ex) when (ex is LiteException or IOException or UnauthorizedAccessException or ObjectDisposedException)
             {
