@@ -21,6 +21,7 @@ public sealed class ShelfService : BackgroundService
     private readonly ILogger<ShelfService> _logger;
     private readonly List<Hx711> _chips = [];
     private readonly Dictionary<string, Hx711> _chipOf = new(StringComparer.Ordinal);
+    private readonly List<(string ShelfId, FrameTally Frames)> _tallies = [];
     private readonly ConcurrentQueue<Action> _onReader = new();
     private readonly Lock _inline = new();
     private GpioController? _controller;
@@ -57,7 +58,7 @@ public sealed class ShelfService : BackgroundService
         {
             rows.TryGetValue(s.Id, out StockRow? row);
             Calibration calibration = _store.LoadCalibration(s.Id) ?? s.Calibration.ToCalibration();
-            var pipeline = new SlotPipeline(new SlotIdentity(s.Id, s.Sku, s.UnitWeightGrams, s.LowStockThreshold), calibration, row?.TareGrams ?? s.TareGrams, _detection, _journal.Post);
+            var pipeline = new SlotPipeline(new SlotIdentity(s.Id, s.Sku, s.UnitWeightGrams, s.LowStockThreshold), calibration, row?.TareGrams ?? s.TareGrams, _detection, _journal.Post, (int)s.DataRate);
             if (row is not null)
             {
                 if (row.Counted)
@@ -76,6 +77,7 @@ public sealed class ShelfService : BackgroundService
         Pipelines = pipelines;
         var readable = new List<Hx711>();
         var readablePipelines = new List<SlotPipeline>();
+        var tallies = new List<FrameTally>();
         try
         {
             _controller = _gpio();
@@ -101,6 +103,8 @@ public sealed class ShelfService : BackgroundService
                 _chipOf[s.Id] = chip;
                 readable.Add(chip);
                 readablePipelines.Add(pipelines[i]);
+                tallies.Add(new FrameTally((int)s.DataRate, _time));
+                _tallies.Add((s.Id, tallies[^1]));
             }
             catch (Hx711Exception ex)
             {
@@ -109,7 +113,7 @@ public sealed class ShelfService : BackgroundService
             }
         }
 
-        var sampler = new ShelfSampler([.. readablePipelines], _time, p => _journal.Post(RowOf(p)));
+        var sampler = new ShelfSampler([.. readablePipelines], [.. tallies], _time, p => _journal.Post(RowOf(p)));
         _bus = new Hx711Bus(readable, sampler, "hx711-bus", timeProvider: _time) { BetweenRounds = RunQueued };
         _bus.Start();
         ShelfLog.Started(_logger, readable.Count, _layout.Simulated ? "the simulated store" : "GPIO");
@@ -173,6 +177,10 @@ public sealed class ShelfService : BackgroundService
     /// <summary>The same for every shelf whose HX711 could be opened, in layout order.</summary>
     public IEnumerable<(string ShelfId, long Accepted, long Rejected)> FramesByShelf() =>
         _chipOf.Select(p => (p.Key, p.Value.FramesAccepted, p.Value.FramesRejected));
+
+    /// <summary>Frames of each shelf whose HX711 could be opened over the last minute, in layout order (see <see cref="FrameTally"/>).</summary>
+    public IEnumerable<(string ShelfId, int SamplesPerSecond, FrameCounts LastMinute)> FramesLastMinute() =>
+        _tallies.Select(t => (t.ShelfId, t.Frames.SamplesPerSecond, t.Frames.LastMinute()));
 
     /// <summary>Power-cycles every HX711 (they reset to A/128 and settle); the pipelines re-acquire their level.</summary>
     public Task<int> RestartSamplerAsync() => OnReaderAsync(() =>

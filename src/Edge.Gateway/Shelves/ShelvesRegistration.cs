@@ -13,7 +13,7 @@ public static class ShelvesRegistration
     public static IServiceCollection AddShelfOptions(this IServiceCollection services)
     {
         services.AddValidatedOptions<ShelvesOptions, ShelvesOptionsValidator>(ShelvesOptions.Bind);
-        services.AddValidatedOptions<DetectionOptions, DetectionOptionsValidator>("Detection");
+        services.AddValidatedOptions<DetectionOptions, DetectionOptionsValidator>(DetectionOptions.Bind);
         return services;
     }
 
@@ -67,6 +67,7 @@ internal sealed class ShelvesHealthCheck(ShelfService shelves, StockJournal jour
         {
             ["shelves"] = shelves.Pipelines.Count,
             ["frames"] = new { accepted, rejected },
+            ["framesLastMinute"] = shelves.FramesLastMinute().Select(f => new { shelfId = f.ShelfId, dataRate = f.SamplesPerSecond, accepted = f.LastMinute.Accepted, rejected = f.LastMinute.Rejected, lost = f.LastMinute.Lost }).ToList(),
             ["faultedShelves"] = shelves.Pipelines.Count(p => p.Status == SlotStatus.Faulted),
             ["journalSeq"] = repository.LastSeq,
             ["journalError"] = journal.LastError!,

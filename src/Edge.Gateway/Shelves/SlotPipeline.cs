@@ -32,13 +32,8 @@ public sealed class SlotPipeline
     private SlotIdentity _slot;
     private readonly DetectionOptions _o;
     private readonly Action<ShelfEvent> _emit;
-    private readonly double[] _medianRing;
-    private readonly double[] _medianScratch;
-    private readonly double[] _window;
-    private int _medianCount;
-    private int _medianNext;
-    private int _windowCount;
-    private int _windowNext;
+    private readonly SpikeFilter _spikes;
+    private readonly StillWindow _window;
 
     private Calibration _calibration;
     private double _tare;
@@ -60,7 +55,8 @@ public sealed class SlotPipeline
     /// <param name="tareGrams">Gross grams of the empty tray.</param>
     /// <param name="options">Detection settings (shared between slots; not modified).</param>
     /// <param name="emit">Receives every event, on the caller's thread.</param>
-    public SlotPipeline(SlotIdentity slot, Calibration calibration, double tareGrams, DetectionOptions options, Action<ShelfEvent> emit)
+    /// <param name="samplesPerSecond">The shelf's data rate, which turns the options' times into samples.</param>
+    public SlotPipeline(SlotIdentity slot, Calibration calibration, double tareGrams, DetectionOptions options, Action<ShelfEvent> emit, int samplesPerSecond = 10)
     {
         _slot = slot ?? throw new ArgumentNullException(nameof(slot));
         _o = options ?? throw new ArgumentNullException(nameof(options));
@@ -72,9 +68,9 @@ public sealed class SlotPipeline
 
         _calibration = calibration ?? throw new ArgumentNullException(nameof(calibration));
         _tare = tareGrams;
-        _medianRing = new double[options.OutlierWindow];
-        _medianScratch = new double[options.OutlierWindow];
-        _window = new double[options.StableWindow];
+        Windows = DetectionWindows.For(options, samplesPerSecond);
+        _spikes = new SpikeFilter(Windows.OutlierSamples);
+        _window = new StillWindow(Windows.StableSamples);
         _noise = options.StableStdGrams / 3;
     }
 
@@ -84,6 +80,9 @@ public sealed class SlotPipeline
         Still,
         Active,
     }
+
+    /// <summary>The windows in samples at this shelf's data rate.</summary>
+    public DetectionWindows Windows { get; }
 
     /// <summary>The slot this pipeline counts.</summary>
     public SlotIdentity Slot => _slot;
@@ -156,20 +155,27 @@ public sealed class SlotPipeline
             StateChanged?.Invoke(this);
         }
 
-        if (_faulted || IsOutlier(x))
+        if (_faulted)
         {
             return;
         }
 
-        _window[_windowNext] = x;
-        _windowNext = (_windowNext + 1) % _window.Length;
-        if (_windowCount < _window.Length)
+        // Spikes are dropped only while the shelf is (or is becoming) still, where one would start activity for
+        // nothing. Once active every sample goes to the window: a spike there can only keep the window from being
+        // still, and not waiting for the median to confirm each sample saves half the median's span per decision.
+        bool spike = _spikes.IsSpike(x, Math.Max(_o.OutlierGrams, 6 * _noise));
+        if (spike && _phase != Phase.Active)
         {
-            _windowCount++;
+            Outliers++;
             return;
         }
 
-        (double mean, double std) = WindowStats();
+        if (!_window.Add(x))
+        {
+            return;
+        }
+
+        (double mean, double std) = _window.Stats();
         double stillStd = Math.Max(_o.StableStdGrams, 3 * _noise);
         bool still = std < stillStd;
         switch (_phase)
@@ -194,23 +200,35 @@ public sealed class SlotPipeline
             case Phase.Still when Math.Abs(x - _stableLevel) > Math.Max(_o.ActivityGrams, 6 * _noise) || !still:
                 _levelBefore = _stableLevel;
                 _phase = Phase.Active;
+                if (still)
+                {
+                    // The window is still, at another level than the one held (taken too early, in the tail of a hand's
+                    // wobble): it is the settled level already, and waiting one more sample would only add latency.
+                    Settle(mean, time);
+                }
+
                 break;
 
             case Phase.Still:
                 // Creep and temperature drift are slow: while nothing happens the level follows them, so a day of
                 // creep never accumulates into a step.
-                _stableLevel += _o.DriftFollow * (mean - _stableLevel);
-                _noise += 0.01 * (std - _noise);
+                _stableLevel += Windows.DriftPerSample * (mean - _stableLevel);
+                _noise += Windows.NoisePerSample * (std - _noise);
                 break;
 
             case Phase.Active when still:
-                _stableLevel = mean;
-                _phase = Phase.Still;
-                Decide(mean - _levelBefore, time);
-                Anchor(time);
-                StateChanged?.Invoke(this);
+                Settle(mean, time);
                 break;
         }
+    }
+
+    private void Settle(double mean, DateTimeOffset time)
+    {
+        _stableLevel = mean;
+        _phase = Phase.Still;
+        Decide(mean - _levelBefore, time);
+        Anchor(time);
+        StateChanged?.Invoke(this);
     }
 
     /// <summary>Feeds one unusable reading (timeout, garbled, timing violation, saturation).</summary>
@@ -276,10 +294,8 @@ public sealed class SlotPipeline
         _reference = reference;
         _stableLevel = reference;
         _phase = Phase.Acquiring;
-        _windowCount = 0;
-        _windowNext = 0;
-        _medianCount = 0;
-        _medianNext = 0;
+        _window.Clear();
+        _spikes.Clear();
     }
 
     private void Anchor(DateTimeOffset time)
@@ -355,47 +371,4 @@ public sealed class SlotPipeline
             Timestamp = time,
             Detail = detail,
         });
-
-    // Hampel-style filter: a sample far from the rolling median of the raw stream is a spike. A real step moves the
-    // median within half a window, after which its samples pass.
-    private bool IsOutlier(double x)
-    {
-        _medianRing[_medianNext] = x;
-        _medianNext = (_medianNext + 1) % _medianRing.Length;
-        if (_medianCount < _medianRing.Length)
-        {
-            _medianCount++;
-            return false;
-        }
-
-        Array.Copy(_medianRing, _medianScratch, _medianRing.Length);
-        Array.Sort(_medianScratch);
-        double median = _medianScratch[_medianScratch.Length / 2];
-        if (Math.Abs(x - median) > Math.Max(_o.OutlierGrams, 6 * _noise))
-        {
-            Outliers++;
-            return true;
-        }
-
-        return false;
-    }
-
-    private (double Mean, double Std) WindowStats()
-    {
-        double sum = 0;
-        for (int i = 0; i < _window.Length; i++)
-        {
-            sum += _window[i];
-        }
-
-        double mean = sum / _window.Length;
-        double squares = 0;
-        for (int i = 0; i < _window.Length; i++)
-        {
-            double d = _window[i] - mean;
-            squares += d * d;
-        }
-
-        return (mean, Math.Sqrt(squares / (_window.Length - 1)));
-    }
 }

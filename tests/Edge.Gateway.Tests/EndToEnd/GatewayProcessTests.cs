@@ -75,7 +75,9 @@ public sealed class GatewayProcessTests : IDisposable
         Assert.NotNull(GatewayProcess.CountOf(stock, "OK-1"));
         HttpResponseMessage health = await gateway.Http.GetAsync("/healthz");
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
-        Assert.Contains("\"faultedShelves\":1", await health.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        string body = await health.Content.ReadAsStringAsync();
+        Assert.Contains("\"faultedShelves\":1", body, StringComparison.Ordinal);
+        Assert.Contains("\"framesLastMinute\":[{\"shelfId\":\"OK-1\",\"dataRate\":10,", body, StringComparison.Ordinal); // only the shelf whose HX711 opened
         Assert.Contains("BAD-1", gateway.Output, StringComparison.Ordinal);
         Assert.Contains("GPIO 61 does not exist on this board", gateway.Output, StringComparison.Ordinal);
     }

@@ -23,7 +23,7 @@ public class ConfigurationKeysTests
             ["Shelves:0:Calibraton:RawZero"] = "5",
             ["Beacons:Receivers:0:Zonee"] = "drinks",
             ["Beacons:Receivers:first:Zone"] = "drinks",
-            ["Detection:StableWindow:Samples"] = "8",
+            ["Detection:StableMinSamples:Samples"] = "5",
         });
 
         Assert.Contains("Gateway:Idd is not a known key", problems);
@@ -31,13 +31,13 @@ public class ConfigurationKeysTests
         Assert.Contains("Shelves:0:Calibraton is not a known key", problems);
         Assert.Contains("Beacons:Receivers:0:Zonee is not a known key", problems);
         Assert.Contains("Beacons:Receivers:first is not a known key (a list takes 0, 1, 2, …)", problems);
-        Assert.Contains("Detection:StableWindow takes a value, not keys under it", problems);
+        Assert.Contains("Detection:StableMinSamples takes a value, not keys under it", problems);
         Assert.DoesNotContain(problems, p => p.Contains("Edge.Gateway", StringComparison.Ordinal) || p.Contains("instance of", StringComparison.Ordinal));
     }
 
     [Theory]
     [InlineData("Cloud:Mode", "Mqq", "Cloud:Mode: 'Mqq' is not one of None, Mqtt, IotHub")]
-    [InlineData("Detection:StableWindow", "eight", "Detection:StableWindow: 'eight' is not a whole number")]
+    [InlineData("Detection:StableMinSamples", "five", "Detection:StableMinSamples: 'five' is not a whole number")]
     [InlineData("Beacons:ExitAfterSilence", "soon", "Beacons:ExitAfterSilence: 'soon' is not a duration such as 00:00:30")]
     [InlineData("Simulation:Enabled", "maybe", "Simulation:Enabled: 'maybe' is not true or false")]
     public void AValueThatDoesNotConvert_SaysWhatWasExpected_WithoutATypeName(string key, string value, string expected)
