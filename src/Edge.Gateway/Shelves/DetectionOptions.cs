@@ -27,7 +27,7 @@ public sealed class DetectionOptions
     public TimeSpan StableTime { get; set; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>The fewest samples a stillness test uses, whatever the rate: a standard deviation of fewer is a guess.</summary>
-    public int StableMinSamples { get; set; } = 5;
+    public int StableMinSamples { get; set; } = 4;
 
     /// <summary>Window standard deviation below which the shelf counts as still (never below 3 noise sigmas).</summary>
     public double StableStdGrams { get; set; } = 1.5;

@@ -33,7 +33,7 @@ public class NoisyStreamTests
     }
 
     [Theory]
-    [InlineData(10, 3, 5, 500)]
+    [InlineData(10, 3, 4, 400)]
     [InlineData(80, 9, 20, 250)]
     public void DefaultWindows_AreTimesTurnedIntoSamples_WithAFloorInSamples(int samplesPerSecond, int outlier, int stable, int stableMs)
     {
