@@ -16,7 +16,7 @@ namespace Edge.Bench;
 /// </summary>
 internal static class DrainHarness
 {
-    public static async Task RunAsync(int count)
+    public static async Task RunAsync(int count, int inFlight = 64)
     {
         string dir = Directory.CreateTempSubdirectory("edge-drain-").FullName;
         int port = BenchProcess.FreePort();
@@ -72,11 +72,11 @@ internal static class DrainHarness
 
             pub.Stop();
             double reference = count / pub.Elapsed.TotalSeconds;
-            double bare = await MqttnetAloneAsync(port, taken.Select(Envelope.Wrap).ToList(), inFlight: 64);
+            double bare = await MqttnetAloneAsync(port, taken.Select(Envelope.Wrap).ToList(), inFlight);
 
             using var cts = new CancellationTokenSource();
             var transport = new MqttTransport(new MqttOptions { Host = "127.0.0.1", Port = port }, Edge.Gateway.Cloud.RetailTopics.For("s", "g"), "s-g");
-            using var pump = new OutboxPump(outbox, transport, new PumpOptions { RatePerSecond = 0, MaxInFlight = 64 });
+            using var pump = new OutboxPump(outbox, transport, new PumpOptions { RatePerSecond = 0, MaxInFlight = inFlight });
             Task writer = outbox.RunAsync(cts.Token);
             Task link = transport.RunAsync(cts.Token);
             var drain = Stopwatch.StartNew();
@@ -92,8 +92,8 @@ internal static class DrainHarness
             await Task.WhenAll(writer, link, pumping);
             await transport.DisposeAsync();
             Console.WriteLine($"drain of a {count:N0}-message backlog to Mosquitto (QoS 1, {payload.Length}-byte events in ~{new FileInfo(lines).Length / count}-byte envelopes):");
-            Console.WriteLine($"  outbox + pump: {ours:F0} msg/s ({drain.Elapsed.TotalSeconds:F1} s), acknowledged and checkpointed; mosquitto_pub -q 1 -l: {reference:F0} msg/s ({pub.Elapsed.TotalSeconds:F1} s)");
-            Console.WriteLine($"  MQTTnet alone, the same envelopes from memory, 64 in flight: {bare:F0} msg/s (the client's own ceiling)");
+            Console.WriteLine($"  outbox + pump ({inFlight} in flight): {ours:F0} msg/s ({drain.Elapsed.TotalSeconds:F1} s), acknowledged and checkpointed; mosquitto_pub -q 1 -l: {reference:F0} msg/s ({pub.Elapsed.TotalSeconds:F1} s)");
+            Console.WriteLine($"  MQTTnet alone, the same envelopes from memory, {inFlight} in flight: {bare:F0} msg/s (the client's own ceiling)");
             Console.WriteLine($"  ratio outbox + pump / mosquitto_pub: {ours / reference:F2} (goal >= 0.5); load average {BenchProcess.LoadAverage()}");
             Console.WriteLine($"  outbox commits during the drain (checkpoints): {outbox.Stats.Commits}");
         }

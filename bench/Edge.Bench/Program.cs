@@ -11,7 +11,7 @@ switch (args.FirstOrDefault())
         await OutboxHarness.RunAsync(args.Length > 1 ? args[1] : null);
         break;
     case "drain":
-        await DrainHarness.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 100_000);
+        await DrainHarness.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 100_000, args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 64);
         break;
     case "ble-replay":
         await BleReplayHarness.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 60);
