@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Running;
 using Edge.Bench;
 
-// `latency`, `rss`, `outbox`, `drain`, `ble-replay`, `soak`, `storedata`, `signage` and `offers` are measured harnesses; anything else goes to BenchmarkDotNet (e.g. --filter '*Pipeline*').
+// `latency`, `rss`, `startup`, `outbox`, `drain`, `ble-replay`, `soak`, `storedata`, `signage` and `offers` are measured harnesses; anything else goes to BenchmarkDotNet (e.g. --filter '*Pipeline*').
 switch (args.FirstOrDefault())
 {
     case "latency":
@@ -32,7 +32,10 @@ switch (args.FirstOrDefault())
         OfferHarness.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 20_000);
         break;
     case "rss":
-        RssHarness.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 60);
+        await RssHarness.RunAsync(args[1..]);
+        break;
+    case "startup":
+        await StartupHarness.RunAsync(args[1..]);
         break;
     default:
         BenchmarkSwitcher.FromAssembly(typeof(PipelineBenchmarks).Assembly).Run(args);

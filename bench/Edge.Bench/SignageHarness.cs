@@ -133,7 +133,7 @@ internal static partial class SignageHarness
             playwright = await Playwright.CreateAsync();
             await using IBrowser browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox"] });
             string[] ids = [.. shows.Keys];
-            string loadAtStart = Load();
+            string loadAtStart = BenchProcess.LoadAverage();
             var phases = new List<string>();
             var phase = Stopwatch.StartNew();
             void Phase(string name)
@@ -243,7 +243,7 @@ internal static partial class SignageHarness
             Console.WriteLine();
             Console.WriteLine($"clock check, page epoch − this process's epoch: {clockBefore.Offset:+0.00;-0.00} ms (±{clockBefore.Rtt / 2:F2}) before, {clockAfter.Offset:+0.00;-0.00} ms (±{clockAfter.Rtt / 2:F2}) after; " +
                 $"/api/stock updatedAt − event timestamp at most {picker.MaxUpdatedAtGapMs:F2} ms apart");
-            Console.WriteLine($"load average (1 min) at the start {loadAtStart}, at the end {Load()}, on {Environment.ProcessorCount} cores shared by the gateway, the browser, the broker and this process");
+            Console.WriteLine($"load average (1, 5, 15 min) at the start {loadAtStart}, at the end {BenchProcess.LoadAverage()}, on {Environment.ProcessorCount} cores shared by the gateway, the browser, the broker and this process");
             Console.WriteLine($"phases: {string.Join(", ", phases)}");
             Console.WriteLine();
             Console.WriteLine("README lines:");
@@ -402,7 +402,6 @@ internal static partial class SignageHarness
     // Nearest rank.
     private static double P(List<double> sorted, double q) => sorted[Math.Clamp((int)Math.Ceiling(q * sorted.Count) - 1, 0, sorted.Count - 1)];
 
-    private static string Load() => File.ReadAllText("/proc/loadavg").Split(' ')[0];
 
     private static double Now() => EpochMs(DateTimeOffset.UtcNow);
 
