@@ -40,18 +40,4 @@ public class DriverBenchmarks
         _clock!.Advance(TimeSpan.FromMilliseconds(12.5));
         return _driver!.Read().Raw;
     }
-
-    /// <summary>A clock that moves only when told to; it never creates timers that fire (no waits happen here).</summary>
-    private sealed class ManualClock : TimeProvider
-    {
-        private long _ticks = 1_000_000;
-
-        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
-
-        public override long GetTimestamp() => _ticks;
-
-        public override DateTimeOffset GetUtcNow() => new(_ticks, TimeSpan.Zero);
-
-        public void Advance(TimeSpan span) => _ticks += span.Ticks;
-    }
 }

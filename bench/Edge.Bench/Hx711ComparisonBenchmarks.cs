@@ -106,18 +106,4 @@ public class Hx711ComparisonBenchmarks
     }
 
     private sealed record Rig(ManualClock Clock, GpioController Controller);
-
-    /// <summary>A clock that moves only when told to (pin operations, waits, the benchmark); its timers are the system's.</summary>
-    private sealed class ManualClock : TimeProvider
-    {
-        private long _ticks = 1_000_000;
-
-        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
-
-        public override long GetTimestamp() => _ticks;
-
-        public override DateTimeOffset GetUtcNow() => new(_ticks, TimeSpan.Zero);
-
-        public void Advance(TimeSpan span) => _ticks += span.Ticks;
-    }
 }
