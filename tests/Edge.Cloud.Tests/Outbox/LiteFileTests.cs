@@ -1,6 +1,5 @@
 using Edge.Cloud.Outbox;
 using LiteDB;
-using Xunit;
 
 namespace Edge.Cloud.Tests.Outbox;
 
