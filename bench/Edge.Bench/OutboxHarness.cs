@@ -12,6 +12,9 @@ namespace Edge.Bench;
 /// </summary>
 internal static class OutboxHarness
 {
+    // The steady scenario's length, also what its fsync count is divided by.
+    private const int SteadySeconds = 10;
+
     private static readonly byte[] Payload = Encoding.UTF8.GetBytes("{\"seq\":1,\"type\":\"ItemsRemoved\",\"shelfId\":\"S-01\",\"sku\":\"4901005202078\",\"countBefore\":12,\"countAfter\":11,\"grams\":-81.2,\"confidence\":0.97,\"timestamp\":\"2026-11-22T09:00:00Z\"}");
 
     /// <summary>
@@ -25,7 +28,7 @@ internal static class OutboxHarness
         switch (only)
         {
             case "steady-child":
-                await SteadyAsync(ratePerSecond: 1000, seconds: 10);
+                await SteadyAsync(ratePerSecond: 1000, seconds: SteadySeconds);
                 return;
             case "peer-child":
                 PeerLoop(2000);
@@ -52,7 +55,7 @@ internal static class OutboxHarness
 
         if (only is null or "steady")
         {
-            await SteadyAsync(ratePerSecond: 1000, seconds: 10);
+            await SteadyAsync(ratePerSecond: 1000, seconds: SteadySeconds);
         }
     }
 
@@ -122,7 +125,7 @@ internal static class OutboxHarness
         using Process child = Process.Start(start) ?? throw new InvalidOperationException("strace could not be started (apt-get install strace)");
         Console.Write(child.StandardOutput.ReadToEnd());
         child.WaitForExit();
-        double seconds = scenario == "steady-child" ? 10 : clock.Elapsed.TotalSeconds;
+        double seconds = scenario == "steady-child" ? SteadySeconds : clock.Elapsed.TotalSeconds;
         long calls = File.ReadLines(summary).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
             .Where(f => f.Length >= 5 && f[^1] is "fsync" or "fdatasync").Sum(f => long.Parse(f[3], System.Globalization.CultureInfo.InvariantCulture));
         File.Delete(summary);
