@@ -159,31 +159,31 @@ public sealed partial class DurableOutbox : IDisposable
     }
 
     /// <summary>Runs the writer: grouped commits and checkpoints, until cancelled; then commits what is queued.</summary>
-    public async Task RunAsync(CancellationToken cancellationToken)
+    /// <remarks>On a thread of its own (see <see cref="WriterThread"/>): each commit blocks on the disk.</remarks>
+    public Task RunAsync(CancellationToken cancellationToken) => WriterThread.Start("outbox writer", () => RunWriter(cancellationToken));
+
+    private void RunWriter(CancellationToken cancellationToken)
     {
         var batch = new List<Pending>();
-        try
+        while (!cancellationToken.IsCancellationRequested)
         {
-            while (!cancellationToken.IsCancellationRequested)
+            Task<bool> waiting = _incoming.Reader.WaitToReadAsync(cancellationToken).AsTask();
+            Task tick = Task.Delay(_options.CheckpointInterval, _time, cancellationToken);
+            if (WriterThread.WaitAny(waiting, tick) == 0 && waiting.IsCompletedSuccessfully && waiting.Result)
             {
-                Task<bool> waiting = _incoming.Reader.WaitToReadAsync(cancellationToken).AsTask();
-                Task tick = Task.Delay(_options.CheckpointInterval, _time, cancellationToken);
-                if (await Task.WhenAny(waiting, tick) == waiting && await waiting)
+                // Hold the commit until the interval since the last one has passed: under load this is what
+                // groups many messages into one fsync; when idle the first message is committed at once.
+                TimeSpan wait = _options.CommitInterval - _time.GetElapsedTime(_lastCommitAt);
+                if (_lastCommitAt != 0 && wait > TimeSpan.Zero)
                 {
-                    // Hold the commit until the interval since the last one has passed: under load this is what
-                    // groups many messages into one fsync; when idle the first message is committed at once.
-                    TimeSpan wait = _options.CommitInterval - _time.GetElapsedTime(_lastCommitAt);
-                    if (_lastCommitAt != 0 && wait > TimeSpan.Zero)
-                    {
-                        await Task.Delay(wait, _time, cancellationToken);
-                    }
+                    _ = WriterThread.WaitAny(Task.Delay(wait, _time, cancellationToken));
                 }
+            }
 
+            if (!cancellationToken.IsCancellationRequested)
+            {
                 CommitOnce(batch);
             }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
         }
 
         _incoming.Writer.TryComplete();

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Edge.Cloud.Outbox;
 using Edge.Gateway.Events;
 
 namespace Edge.Gateway.Shelves;
@@ -80,32 +81,36 @@ public sealed class StockJournal
     public void Post(StockRow row) => _queue.Writer.TryWrite(row);
 
     /// <summary>Commits until cancelled, then commits what is still queued.</summary>
-    public async Task RunAsync(CancellationToken cancellationToken)
+    /// <remarks>On a thread of its own (see <see cref="WriterThread"/>): each commit blocks on the disk.</remarks>
+    public Task RunAsync(CancellationToken cancellationToken) => WriterThread.Start("journal writer", () => RunWriter(cancellationToken));
+
+    private void RunWriter(CancellationToken cancellationToken)
     {
-        try
+        while (!cancellationToken.IsCancellationRequested)
         {
-            while (!cancellationToken.IsCancellationRequested)
+            if (Healthy)
             {
-                if (Healthy)
+                Task<bool> readable = _queue.Reader.WaitToReadAsync(cancellationToken).AsTask();
+                _ = WriterThread.WaitAny(readable);
+                if (!readable.IsCompletedSuccessfully || !readable.Result)
                 {
-                    if (!await _queue.Reader.WaitToReadAsync(cancellationToken))
-                    {
-                        break;
-                    }
+                    // Shutting down (cancelled, or the queue completed): flush below.
+                    break;
                 }
-                else
+            }
+            else
+            {
+                // Failing: retry on a timer rather than on the next event, so a quiet store recovers too.
+                _ = WriterThread.WaitAny(Task.Delay(_retry, _time, cancellationToken));
+                if (cancellationToken.IsCancellationRequested)
                 {
-                    // Failing: retry on a timer rather than on the next event, so a quiet store recovers too.
-                    await Task.Delay(_retry, _time, cancellationToken);
-                    _retry = _retry * 2 > LastRetry ? LastRetry : _retry * 2;
+                    break;
                 }
 
-                DrainOnce();
+                _retry = _retry * 2 > LastRetry ? LastRetry : _retry * 2;
             }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // Shutting down: fall through and flush.
+
+            DrainOnce();
         }
 
         DrainOnce();
