@@ -195,7 +195,7 @@ public sealed class GatewayDatabase : ILiteDatabaseHost, IDisposable
     }
 
     private static bool IsDamage(Exception ex) =>
-        ex is LiteException or IOException or InvalidCastException or InvalidOperationException or ArgumentException or FormatException or OverflowException or IndexOutOfRangeException or NullReferenceException;
+        ex is LiteException or IOException or InvalidDataException or InvalidCastException or InvalidOperationException or ArgumentException or FormatException or OverflowException or IndexOutOfRangeException or NullReferenceException;
 
     private static string Quarantine(string path, TimeProvider? clock, string reason)
     {
@@ -218,6 +218,12 @@ public sealed class GatewayDatabase : ILiteDatabaseHost, IDisposable
 
     private static LiteDatabase OpenChecked(string path, Action<LiteDatabase> verify)
     {
+        string log = LiteFile.LogFileOf(path);
+        if (File.Exists(path) && !(File.Exists(log) && new FileInfo(log).Length > 0))
+        {
+            FreePages.Check(path);
+        }
+
         LiteDatabase db = LiteFile.Open(path);
         try
         {
