@@ -50,7 +50,25 @@ public sealed class Ds3231Clock : IDisposable
                 return new RtcReading(null, $"the DS3231 at {Where} counts hours in 12-hour mode, which the gateway never sets: its time is not to be trusted until it is set again");
             }
 
+            // The binding converts BCD without checking the digits (0x1A reads as 20): check them first.
+            Span<byte> time = stackalloc byte[7];
+            _bus.WriteByte(0x00);
+            _bus.Read(time);
+            foreach (byte b in time)
+            {
+                if ((b & 0x0F) > 9 || ((b >> 4) & 0x07) > 9)
+                {
+                    return new RtcReading(null, NoValidTime);
+                }
+            }
+
             DateTime raw = _rtc.RtcDateTime;
+            if (raw.Year is < 2000 or > 2099)
+            {
+                // The century bit clear reads as 19xx: a chip set by another tool, or never set in this century.
+                return new RtcReading(null, $"the DS3231 at {Where} says the year is {raw.Year}: its time is not to be trusted until it is set again");
+            }
+
             return new RtcReading(new DateTimeOffset(DateTime.SpecifyKind(raw, DateTimeKind.Utc)), null);
         }
         catch (IOException ex)
@@ -60,9 +78,11 @@ public sealed class Ds3231Clock : IDisposable
         catch (ArgumentOutOfRangeException)
         {
             // The binding builds a DateTime from the BCD registers: garbage in them is no date.
-            return new RtcReading(null, $"the DS3231 at {Where} holds no valid date and time");
+            return new RtcReading(null, NoValidTime);
         }
     }
+
+    private string NoValidTime => $"the DS3231 at {Where} holds no valid date and time";
 
     /// <summary>Sets the RTC to <paramref name="utc"/> and clears the oscillator-stop flag: from now on its time counts.</summary>
     /// <exception cref="IOException">The chip did not answer.</exception>

@@ -42,8 +42,8 @@ public sealed class PickLightStrip : IDisposable
     public static SpiConnectionSettings Settings(int busId, int chipSelectLine) =>
         new(busId, chipSelectLine) { ClockFrequency = ClockFrequency, Mode = SpiMode.Mode0, DataBitLength = 8 };
 
-    /// <summary>The longest strip one SPI write drives (at 9 bytes an LED, a 4 KiB spidev buffer holds about 450; larger buffers are set with <c>spidev.bufsiz</c>).</summary>
-    public const int MaxLength = 2_000;
+    /// <summary>The longest strip one write to spidev's default 4 KiB buffer drives: 9 bytes an LED and 30 to latch.</summary>
+    public const int MaxLength = 450;
 
     /// <summary>How many LEDs.</summary>
     public int Length => _pixels.Length;

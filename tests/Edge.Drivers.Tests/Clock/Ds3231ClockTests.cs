@@ -54,16 +54,31 @@ public sealed class Ds3231ClockTests
         Assert.Equal(_time.GetUtcNow(), clock.Read().Utc);
     }
 
-    [Fact]
-    public void RegistersHoldingNoDate_AreAFault_NotAnException()
+    [Theory]
+    [InlineData(0x04, 0x3F)] // day of month "3F", which the binding would turn into an exception
+    [InlineData(0x04, 0x1A)] // day "1A", which the binding would read as the 20th
+    [InlineData(0x00, 0x0F)] // seconds "0F", read as 15
+    public void RegistersHoldingNoDate_AreAFault_NotAWrongTime(int register, int value)
     {
         var chip = new SimulatedDs3231(_time);
         using var clock = new Ds3231Clock(chip);
         clock.Set(Now);
 
-        chip[0x04] = 0x3F; // day of month "3F": no BCD digit
+        chip[register] = (byte)value;
 
         Assert.Equal(new RtcReading(null, "the DS3231 at I2C bus 1, address 0x68 holds no valid date and time"), clock.Read());
+    }
+
+    [Fact]
+    public void AYearInTheLastCentury_IsAFault()
+    {
+        var chip = new SimulatedDs3231(_time);
+        using var clock = new Ds3231Clock(chip);
+        clock.Set(Now);
+
+        chip[0x05] &= 0x7F; // century bit clear, as another tool sets 2026: the binding reads 1926
+
+        Assert.Contains("says the year is 1926", clock.Read().Fault, StringComparison.Ordinal);
     }
 
     [Fact]
