@@ -48,6 +48,7 @@ public sealed class CaseExcursions
     private DateTimeOffset? _lastAt;
     private double? _last;
     private DateTimeOffset? _since;
+    private TimeSpan _excursion;
     private double _peak;
     private bool _alerted;
 
@@ -73,9 +74,8 @@ public sealed class CaseExcursions
     {
         if (_lastAt is { } previous && at < previous)
         {
-            // The clock stepped back: the time since the last reading is unknown, and an excursion is timed from here.
+            // The clock stepped back: the time since the last reading is unknown and counts for nothing.
             _lastAt = null;
-            _since = _since is null ? null : at;
         }
 
         Account(at);
@@ -92,6 +92,7 @@ public sealed class CaseExcursions
             if (c > _limits.High)
             {
                 _since = at;
+                _excursion = TimeSpan.Zero;
                 _peak = c;
             }
         }
@@ -108,7 +109,9 @@ public sealed class CaseExcursions
             _peak = Math.Max(_peak, c);
         }
 
-        if (_since is { } start && !_alerted && at - start >= _limits.MinDuration)
+        // Timed by the readings, each gap counted as in the record: a clock that jumps forward (or an hour of faulted
+        // readings) does not make a door opened for 30 s an alert.
+        if (_since is { } start && !_alerted && _excursion >= _limits.MinDuration)
         {
             _alerted = true;
             return new CaseAlert(CaseAlertKind.TemperatureHigh, _caseId, start, at, _peak, _limits.High);
@@ -132,6 +135,11 @@ public sealed class CaseExcursions
         }
 
         DateTimeOffset until = at - from > 2 * _limits.Interval ? from + (2 * _limits.Interval) : at;
+        if (_since is not null)
+        {
+            _excursion += until - from;
+        }
+
         while (from < until)
         {
             DateTimeOffset local = TimeZoneInfo.ConvertTime(from, _zone);
@@ -158,9 +166,10 @@ public sealed class CaseExcursions
         {
             day = new DayFigures();
             _days[date] = day;
-            foreach (DateOnly old in _days.Keys.Where(d => d < date.AddDays(-KeptDays)).ToList())
+            // The oldest go first, by count: a clock that jumps years ahead does not wipe the days kept.
+            while (_days.Count > KeptDays)
             {
-                _days.Remove(old);
+                _days.Remove(_days.Keys.Min());
             }
         }
 

@@ -94,18 +94,28 @@ public sealed class CaseExcursionsTests
     }
 
     [Fact]
-    public void AClockThatStepsBack_NeitherThrowsNorCountsNegativeTime()
+    public void AClockThatStepsBack_NeitherThrowsNorCountsNegativeTime_AndTheAlertKeepsItsStart()
     {
         var c = new CaseExcursions("dairy-1", Dairy, Tokyo);
 
-        List<CaseAlert> alerts = Feed(c, Start, 10, 10, 10);
-        alerts.AddRange(Feed(c, Start.AddHours(-1), [.. Repeat(10, 9)]));
-        alerts.AddRange(Feed(c, Start.AddHours(-1).AddMinutes(9), 10, 10));
+        List<CaseAlert> alerts = Feed(c, Start, 10, 10, 10);                  // 2 minutes of excursion
+        alerts.AddRange(Feed(c, Start.AddHours(-1), [.. Repeat(10, 9), 4]));  // the step counts nothing; 8 more minutes
 
-        // Timing restarted at the step: the alert comes 10 minutes after it, not 10 minutes after the first reading.
-        CaseAlert high = Assert.Single(alerts);
-        Assert.Equal(Start.AddHours(-1).AddMinutes(10), high.At);
-        Assert.All([c.Record(new DateOnly(2026, 12, 2))], d => Assert.True(d.MinutesOutOfRange >= 0));
+        Assert.Equal([CaseAlertKind.TemperatureHigh, CaseAlertKind.TemperatureRecovered], alerts.Select(a => a.Kind));
+        Assert.Equal(Start.AddHours(-1).AddMinutes(8), alerts[0].At);
+        Assert.Equal(Start, alerts[1].Since); // the record says when it began
+        Assert.True(c.Record(new DateOnly(2026, 12, 2)).MinutesOutOfRange >= 0);
+    }
+
+    [Fact]
+    public void AClockThatJumpsForward_DoesNotTurnAnOpenDoorIntoAnAlert()
+    {
+        var c = new CaseExcursions("dairy-1", Dairy, Tokyo);
+
+        List<CaseAlert> alerts = Feed(c, Start, 4, 11);
+        alerts.AddRange(Feed(c, Start.AddHours(5), 11, 4)); // NTP corrects a clock started five hours behind
+
+        Assert.Empty(alerts);
     }
 
     [Theory]
