@@ -186,8 +186,11 @@ public sealed partial class DurableOutbox : IDisposable
             }
         }
 
+        // Everything queued, in as many batches as it takes: a producer's task left unanswered would hang its shutdown.
         _incoming.Writer.TryComplete();
-        CommitOnce(batch);
+        while (CommitOnce(batch) > 0)
+        {
+        }
     }
 
     /// <summary>Commits everything queued (and pending checkpoints) now. The writer loop calls this; tests may too.</summary>

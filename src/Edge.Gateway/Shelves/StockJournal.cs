@@ -113,8 +113,14 @@ public sealed class StockJournal
             DrainOnce();
         }
 
-        DrainOnce();
+        // What is still queued, a batch at a time (bounded: the shelves may still be posting while the host stops).
+        for (int round = 0; round < FinalRounds && DrainOnce() > 0; round++)
+        {
+        }
     }
+
+    // 64 batches of MaxBatch: far more than a stop leaves queued.
+    private const int FinalRounds = 64;
 
     /// <summary>Commits everything queued now in one transaction. Returns the number of items taken from the queue.</summary>
     public int DrainOnce()

@@ -80,6 +80,19 @@ public sealed class DurableOutboxTests : IDisposable
     }
 
     [Fact]
+    public async Task Stopping_CommitsEverythingQueued_EvenMoreThanOneBatch()
+    {
+        using DurableOutbox outbox = Open(new OutboxOptions { Classes = TestClasses.All, MaxBatch = 10 });
+        var queued = Enumerable.Range(0, 35).Select(i => outbox.EnqueueAsync(Entry("shelf", TestClasses.Stock, $"m{i}"))).ToList();
+
+        await outbox.RunAsync(new CancellationToken(canceled: true)).WaitAsync(TimeSpan.FromSeconds(10));
+
+        // Before, the stop committed one batch of 10 and left 25 producers waiting for ever.
+        OutboxReceipt[] receipts = await Task.WhenAll(queued).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(Enumerable.Range(1, 35).Select(i => (long)i), receipts.Select(r => r.Seq));
+    }
+
+    [Fact]
     public async Task ManyProducersWhileACommitIsDue_ShareOneCommit()
     {
         using DurableOutbox outbox = Open(new OutboxOptions { Classes = TestClasses.All, CommitInterval = TimeSpan.FromMilliseconds(100) });
