@@ -7,6 +7,7 @@ namespace Edge.Gateway.Hosting;
 /// then it trusts the page's own header: a free page a failing card zeroed names itself page 0, and LiteDB would write
 /// new data over the file's header page. Reading documents back cannot see this; following the list does.
 /// </summary>
+/// <remarks>For unencrypted files only, as the gateway writes them: an encrypted LiteDB file starts with a salt page.</remarks>
 internal static class FreePages
 {
     // LiteDB 5's page layout (Engine/Pages/BasePage.cs and HeaderPage.cs).
