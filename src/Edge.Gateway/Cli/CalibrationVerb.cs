@@ -23,7 +23,7 @@ internal static class CalibrationVerb
         var known = new Option<double>("--known-grams") { Description = "The known weight placed in step 2, in grams", Required = true };
         var verify = new Option<double>("--verify-grams") { Description = "The second known weight of step 3, to verify with, in grams", Required = true };
         var maxError = new Option<double>("--max-error") { Description = "Largest verification error accepted, in percent; beyond it nothing is saved", DefaultValueFactory = _ => CalibrationRun.DefaultMaxErrorPercent };
-        var settle = new Option<double>("--settle") { Description = "Seconds a reading must stay still before it is taken", DefaultValueFactory = _ => 2 };
+        var settle = new Option<double>("--settle") { Description = "Seconds a reading must stay still, counted from the start of the step, before it is taken", DefaultValueFactory = _ => 2 };
         var timeout = new Option<double>("--timeout") { Description = "Seconds to wait at each step before giving up", DefaultValueFactory = _ => 180 };
         var command = GatewayLink.WithCommonOptions(new Command("calibrate", "Guided calibration with live readings: empty, known weight, verification weight; refused beyond --max-error.") { shelf, known, verify, maxError, settle, timeout });
         Verb.Action(command, async (parse, ct) =>
@@ -79,7 +79,10 @@ internal static class CalibrationVerb
                 _ = await Task.Run(Console.ReadLine, ct);
             }
 
-            DateTime until = DateTime.UtcNow + limit;
+            // Still since the step began, not only still: a shelf that sat still with its stock on is not "empty"
+            // the moment the step is shown (seen in CI: the stocked shelf was taken as empty, then refused at 167 % off).
+            DateTime started = DateTime.UtcNow;
+            DateTime until = started + limit;
             DateTime lastLine = DateTime.MinValue;
             bool saidUnchanged = false;
             while (DateTime.UtcNow < until)
@@ -88,7 +91,7 @@ internal static class CalibrationVerb
                 if (reading["raw"] is { } rawNode)
                 {
                     double raw = rawNode.GetValue<double>(), grams = reading["grams"]!.GetValue<double>(), std = reading["gramsStd"]!.GetValue<double>();
-                    double stable = reading["stableSeconds"]!.GetValue<double>();
+                    double stable = Math.Min(reading["stableSeconds"]!.GetValue<double>(), (DateTime.UtcNow - started).TotalSeconds);
                     // Changed: by at least ten times the band a still reading stays in (20 g by the calibration in use).
                     double band = 10 * LiveReading.BandGrams / Math.Abs(reading["gramsPerCount"]!.GetValue<double>());
                     bool changed = previous is null || Math.Abs(raw - previous.Value) >= band;

@@ -202,6 +202,7 @@ public sealed class AdminProcessTests : IDisposable
     {
         await SimulateAsync(gateway, "empty", null);
         await SimulateAsync(gateway, "weight", 0);
+        await ShelfReadings.WaitForGramsAsync(gateway.Http, env["EDGE_ADMIN_TOKEN"], "D-01", 0, StepTimeout);
         string[] args = ["shelf", "calibrate", "D-01", "--known-grams", "500", "--verify-grams", "200", "--settle", "1.5", "--timeout", "60", "--data-dir", _dir, .. json ? (string[])["--json"] : []];
         using CliSession cli = CliSession.Start(env, args);
         await cli.WaitForErrAsync("Step 2 of 3", StepTimeout);

@@ -31,6 +31,7 @@ public sealed class AdminPageTests(BrowserFixture browser)
 
         await Simulate(gateway, "empty", null);
         await Simulate(gateway, "weight", 0);
+        await ShelfReadings.WaitForGramsAsync(gateway.Http, token, "S-02", 0, TimeSpan.FromMilliseconds(Timeout));
         await WaitEnabledAndClick(page, "#record-empty");
         await Simulate(gateway, "weight", 500);
         await page.Page.FillAsync("#known-grams", "500");
@@ -47,6 +48,7 @@ public sealed class AdminPageTests(BrowserFixture browser)
         // Again, with 180 g on the shelf while the page is told 200 g: refused, and the page says why.
         await page.Page.ClickAsync("#cal-restart");
         await Simulate(gateway, "weight", 0);
+        await ShelfReadings.WaitForGramsAsync(gateway.Http, token, "S-02", 0, TimeSpan.FromMilliseconds(Timeout));
         await WaitEnabledAndClick(page, "#record-empty");
         await Simulate(gateway, "weight", 500);
         await WaitEnabledAndClick(page, "#record-known");
