@@ -1,5 +1,4 @@
 using System.Device.I2c;
-using System.Globalization;
 using Iot.Device.Rtc;
 
 namespace Edge.Drivers.Clock;
@@ -19,7 +18,8 @@ public sealed class Ds3231Clock : IDisposable
 {
     private const byte StatusRegister = 0x0F;
     private const byte OscillatorStopped = 0x80;
-    private const byte HourRegister = 0x02;
+    private const int HourRegister = 0x02;
+    private const int YearRegister = 0x06;
     private const byte TwelveHourMode = 0x40;
 
     private readonly I2cDevice _bus;
@@ -33,7 +33,7 @@ public sealed class Ds3231Clock : IDisposable
     }
 
     /// <summary>Where the chip is, for messages.</summary>
-    public string Where => string.Create(CultureInfo.InvariantCulture, $"I2C bus {_bus.ConnectionSettings.BusId}, address 0x{_bus.ConnectionSettings.DeviceAddress:x2}");
+    public string Where => I2cWhere.Of(_bus);
 
     /// <summary>The time the RTC holds, unless it is absent, stopped since it was set, or holds no valid time.</summary>
     public RtcReading Read()
@@ -45,18 +45,20 @@ public sealed class Ds3231Clock : IDisposable
                 return new RtcReading(null, $"the DS3231 at {Where} says its oscillator stopped (a flat or missing battery, or never set): its time is not to be trusted until it is set again");
             }
 
-            if ((Register(HourRegister) & TwelveHourMode) != 0)
+            // The seven time registers as the binding will read them, checked first: it converts BCD without looking
+            // at the digits (0x1A reads as 20) and takes the hour register's mode bits for digits.
+            Span<byte> time = stackalloc byte[7];
+            _bus.WriteByte(0x00);
+            _bus.Read(time);
+            if ((time[HourRegister] & TwelveHourMode) != 0)
             {
                 return new RtcReading(null, $"the DS3231 at {Where} counts hours in 12-hour mode, which the gateway never sets: its time is not to be trusted until it is set again");
             }
 
-            // The binding converts BCD without checking the digits (0x1A reads as 20): check them first.
-            Span<byte> time = stackalloc byte[7];
-            _bus.WriteByte(0x00);
-            _bus.Read(time);
-            foreach (byte b in time)
+            // Only the year register uses all four bits of its tens digit; the others hold flags or nothing above it.
+            for (int i = 0; i < time.Length; i++)
             {
-                if ((b & 0x0F) > 9 || ((b >> 4) & 0x07) > 9)
+                if ((time[i] & 0x0F) > 9 || (i == YearRegister && time[i] >> 4 > 9))
                 {
                     return new RtcReading(null, NoValidTime);
                 }

@@ -37,7 +37,7 @@ public sealed class Sht3xSensor : IDisposable
     }
 
     /// <summary>Where the chip is, for messages: <c>I2C bus 1, address 0x44</c>.</summary>
-    public string Where => string.Create(CultureInfo.InvariantCulture, $"I2C bus {_bus.ConnectionSettings.BusId}, address 0x{_bus.ConnectionSettings.DeviceAddress:x2}");
+    public string Where => I2cWhere.Of(_bus);
 
     /// <summary>One measurement (about 20 ms: the binding waits for the conversion).</summary>
     public TemperatureReading Read()

@@ -28,13 +28,15 @@ internal static class FreePages
     {
         using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.RandomAccess);
         long pages = file.Length / PageSize;
-        Span<byte> header = stackalloc byte[16];
-        if (pages == 0 || Read(file, 0, FreeListAt, header[..4]) is not { } first)
+        if (pages == 0)
         {
             return;
         }
 
-        uint next = first;
+        Span<byte> header = stackalloc byte[16];
+        file.Position = FreeListAt;
+        file.ReadExactly(header[..4]);
+        uint next = BinaryPrimitives.ReadUInt32LittleEndian(header);
         for (long seen = 0; next != None; seen++)
         {
             if (next == 0 || next >= pages || seen >= pages)
@@ -52,11 +54,5 @@ internal static class FreePages
 
             next = BinaryPrimitives.ReadUInt32LittleEndian(header[NextPageIdAt..]);
         }
-    }
-
-    private static uint? Read(FileStream file, long page, int at, Span<byte> into)
-    {
-        file.Position = (page * PageSize) + at;
-        return file.Read(into) == into.Length ? BinaryPrimitives.ReadUInt32LittleEndian(into) : null;
     }
 }

@@ -1,0 +1,11 @@
+using System.Device.I2c;
+using System.Globalization;
+
+namespace Edge.Drivers;
+
+/// <summary>Where an I2C chip is, as messages name it: <c>I2C bus 1, address 0x44</c>.</summary>
+internal static class I2cWhere
+{
+    public static string Of(I2cDevice device) =>
+        string.Create(CultureInfo.InvariantCulture, $"I2C bus {device.ConnectionSettings.BusId}, address 0x{device.ConnectionSettings.DeviceAddress:x2}");
+}
