@@ -1,3 +1,4 @@
+using Edge.Drivers.Clock.Simulation;
 using Edge.Drivers.Clock;
 using Microsoft.Extensions.Time.Testing;
 

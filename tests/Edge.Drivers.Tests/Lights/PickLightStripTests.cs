@@ -1,3 +1,4 @@
+using Edge.Drivers.Lights.Simulation;
 using System.Drawing;
 using Edge.Drivers.Lights;
 

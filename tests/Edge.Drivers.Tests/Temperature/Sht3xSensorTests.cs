@@ -1,3 +1,4 @@
+using Edge.Drivers.Temperature.Simulation;
 using Edge.Drivers.Temperature;
 
 namespace Edge.Drivers.Tests.Temperature;

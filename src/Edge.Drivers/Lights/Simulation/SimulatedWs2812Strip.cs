@@ -1,7 +1,7 @@
 using System.Device.Spi;
 using System.Drawing;
 
-namespace Edge.Drivers.Tests.Lights;
+namespace Edge.Drivers.Lights.Simulation;
 
 /// <summary>
 /// A WS2812B strip at the end of an SPI MOSI line: the byte stream is decoded as the LEDs see the wire. Each data bit
@@ -10,7 +10,7 @@ namespace Edge.Drivers.Tests.Lights;
 /// and passes the rest on; colours show only after the line stays low for the 50 µs reset (15 bytes at 2.4 MHz).
 /// A pulse of any other shape is a decoding error, as a glitch on the line would be.
 /// </summary>
-internal sealed class SimulatedWs2812Strip(int leds, int bus = 0, int chipSelect = 0, SpiConnectionSettings? settings = null) : SpiDevice
+public sealed class SimulatedWs2812Strip(int leds, int bus = 0, int chipSelect = 0, SpiConnectionSettings? settings = null) : SpiDevice
 {
     private const int ResetBytes = 15;
     private readonly Color[] _shown = Enumerable.Repeat(Color.Black, leds).ToArray();

@@ -1,6 +1,6 @@
 using System.Device.I2c;
 
-namespace Edge.Drivers.Tests.Clock;
+namespace Edge.Drivers.Clock.Simulation;
 
 /// <summary>
 /// A DS3231 at its I2C interface: 19 registers (0x00-0x12) behind an address pointer that a one-byte write sets and
@@ -8,7 +8,7 @@ namespace Edge.Drivers.Tests.Clock;
 /// while the oscillator runs; the status register's oscillator-stop flag (bit 7), set at first power-up and by a power
 /// cut with a flat battery, cleared only by writing it.
 /// </summary>
-internal sealed class SimulatedDs3231(TimeProvider time, int bus = 1) : I2cDevice
+public sealed class SimulatedDs3231(TimeProvider time, int bus = 1) : I2cDevice
 {
     private const int Registers = 0x13;
     private readonly byte[] _reg = NewRegisters();

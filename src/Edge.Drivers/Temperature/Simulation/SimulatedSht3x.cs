@@ -2,14 +2,14 @@ using System.Buffers.Binary;
 using System.Device.I2c;
 using Edge.Drivers.Temperature;
 
-namespace Edge.Drivers.Tests.Temperature;
+namespace Edge.Drivers.Temperature.Simulation;
 
 /// <summary>
 /// An SHT3x at its I2C interface: 16-bit commands in, a 6-byte frame out (temperature word, CRC-8, humidity word,
 /// CRC-8) after a single-shot measurement command, a NACK (an <see cref="IOException"/>, as the Linux driver reports
 /// it) for an unknown command or a read with no measurement waiting, and faults a failing chip or wiring shows.
 /// </summary>
-internal sealed class SimulatedSht3x(int bus = 1, int address = 0x44) : I2cDevice
+public sealed class SimulatedSht3x(int bus = 1, int address = 0x44) : I2cDevice
 {
     private byte[]? _pending;
 
