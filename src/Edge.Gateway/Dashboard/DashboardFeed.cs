@@ -15,11 +15,11 @@ public sealed record RecentEvent(DateTimeOffset At, string Kind, string Text);
 
 /// <summary>
 /// The store dashboard's state, read-only and without secrets: shelves with live counts, screens and their players,
-/// zones (counts only), the cloud link and the outbox, store data, recent events. Rebuilt when the bus says something
+/// zones (counts only), the chilled cases, the cloud link and the outbox, store data, recent events. Rebuilt when the bus says something
 /// happened (at most <see cref="MinInterval"/> apart) and every <see cref="MaxInterval"/> for ages and the link.
 /// </summary>
 public sealed class DashboardFeed(ShelfLayout layout, StockBoard board, SignageHub screens, BeaconService beacons, Offers.OfferEngine offers, StoreDataView data,
-    HealthCheckService health, EventBus bus, TimeProvider time, IOptions<StoreOptions> store, IOptions<GatewayOptions> gateway) : BackgroundService
+    Temperature.TemperatureService temperature, HealthCheckService health, EventBus bus, TimeProvider time, IOptions<StoreOptions> store, IOptions<GatewayOptions> gateway) : BackgroundService
 {
     /// <summary>Shortest gap between two rebuilds.</summary>
     public static readonly TimeSpan MinInterval = TimeSpan.FromMilliseconds(200);
@@ -65,6 +65,7 @@ public sealed class DashboardFeed(ShelfLayout layout, StockBoard board, SignageH
             beacons = beacons.Snapshot(),
             beaconSource = beacons.Source,
             offers = offers.Stats(time.GetUtcNow()),
+            cases = temperature.States(),
             storeData = StoreDataKinds.All.ToDictionary(k => k, k => data.VersionOf(k) is { } v ? new { version = (long?)v.Version, items = v.Items, receivedAt = (DateTimeOffset?)v.ReceivedAt } : null),
             health = _health,
             recent,
@@ -82,6 +83,8 @@ public sealed class DashboardFeed(ShelfLayout layout, StockBoard board, SignageH
         using Subscription<ScreenPresenceChanged> presence = bus.Subscribe<ScreenPresenceChanged>("dashboard (screens)", 64, FullPolicy.DropOldestAndResync);
         using Subscription<BeaconEvent> beaconEvents = bus.Subscribe<BeaconEvent>("dashboard (beacons)", 64, FullPolicy.DropOldestAndResync);
         using Subscription<Offers.OfferTriggered> offerEvents = bus.Subscribe<Offers.OfferTriggered>("dashboard (offers)", 64, FullPolicy.DropOldestAndResync);
+        using Subscription<Temperature.TemperatureEvent> alerts = bus.Subscribe<Temperature.TemperatureEvent>("dashboard (temperature alerts)", 64, FullPolicy.DropOldestAndResync);
+        using Subscription<Temperature.CasesRead> readings = bus.Subscribe<Temperature.CasesRead>("dashboard (temperature)", 8, FullPolicy.DropOldestAndResync);
         DateTimeOffset lastHealth = DateTimeOffset.MinValue;
         try
         {
@@ -92,6 +95,10 @@ public sealed class DashboardFeed(ShelfLayout layout, StockBoard board, SignageH
                 any |= Drain(presence, e => [new RecentEvent(e.Timestamp, "screen", $"{e.ScreenId} {(e.Online ? "online" : "offline")}")]);
                 any |= Drain(beaconEvents, e => e.Type is BeaconEventType.ZoneEntered or BeaconEventType.ZoneExited or BeaconEventType.Dwell ? [] : [new RecentEvent(e.Timestamp, "beacon", $"{e.Type} {e.Zone}")]);
                 any |= Drain(offerEvents, e => [new RecentEvent(e.Offer.TriggeredAt, "offer", $"{e.Offer.Zone}: {e.Offer.PromotionId} on {e.Offer.Sku} at {e.Offer.Price} {e.Offer.Currency}")]);
+                any |= Drain(alerts, e => e is Temperature.CaseAlertRaised { Alert: var a }
+                    ? [new RecentEvent(a.At, "temperature", string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{a.CaseId} {a.Kind} (peak {a.Peak:0.0} °C, limit {a.High:0.0} °C)"))]
+                    : []);
+                any |= Drain(readings, _ => []);
                 DateTimeOffset now = time.GetUtcNow();
                 if (now - lastHealth >= MaxInterval)
                 {

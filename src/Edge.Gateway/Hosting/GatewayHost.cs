@@ -12,6 +12,7 @@ using Edge.Gateway.Offers;
 using Edge.Gateway.Omnichannel;
 using Edge.Gateway.Simulation;
 using Edge.Gateway.StoreData;
+using Edge.Gateway.Temperature;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Edge.Gateway.Hosting;
@@ -139,7 +140,10 @@ public static partial class GatewayHost
         var layout = new ShelfLayout(settings.Shelves.Count > 0 || !simulate ? settings.Shelves : DemoStoreLayout.Shelves(), simulate);
         // The simulated store's screens stand by its demo shelves; configured shelves get only configured screens.
         var screens = new ScreenList(settings.Screens.Screens.Count > 0 || settings.Shelves.Count > 0 || !simulate ? settings.Screens.Screens : DemoStoreLayout.Screens());
-        if (settings.Screens.ProblemsWith(layout).ToList() is { Count: > 0 } screenProblems)
+        // The simulated store's case stands by its demo shelves, as its screens do.
+        bool demoCases = settings.Temperature.Cases.Count == 0 && settings.Shelves.Count == 0 && simulate;
+        var cases = new ChilledCases(demoCases ? DemoStoreLayout.ChilledCases() : settings.Temperature.Cases);
+        if (settings.Screens.ProblemsWith(layout).Concat(settings.Temperature.ProblemsWith(layout)).ToList() is { Count: > 0 } screenProblems)
         {
             foreach (string problem in screenProblems)
             {
@@ -158,6 +162,11 @@ public static partial class GatewayHost
         builder.AddBeacons();
         builder.AddSignage(screens);
         builder.AddOffers();
+        builder.AddTemperature(cases);
+        if (demoCases && builder.Configuration["Temperature:Interval"] is null)
+        {
+            builder.Services.PostConfigure<TemperatureOptions>(o => o.Interval = DemoStoreLayout.CaseInterval);
+        }
         builder.AddDashboard();
         builder.AddObservability();
         if (simulate)
@@ -188,6 +197,7 @@ public static partial class GatewayHost
         app.MapOmnichannel();
         app.MapSignage();
         app.MapOffers();
+        app.MapTemperature();
         app.MapDashboard();
         app.MapAdmin();
         app.MapObservability();

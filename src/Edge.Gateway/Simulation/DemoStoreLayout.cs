@@ -65,6 +65,18 @@ public static class DemoStoreLayout
         new() { Id = "daily", Zone = "daily", Layout = Signage.ScreenLayout.Grid, Orientation = Signage.ScreenOrientation.Portrait, Languages = ["ja"], RotationSeconds = 12 },
     ];
 
+    /// <summary>How often the simulated store's case is read when <c>Temperature:Interval</c> is not configured (a minute is long to watch).</summary>
+    public static readonly TimeSpan CaseInterval = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The simulated store's chilled case: the drinks and yogurt shelves, an SHT3x at 0x44 on bus 1, held below 8 °C,
+    /// alerted after 5 minutes out of range (shorter than a real store's 15, so the demo shows one).
+    /// </summary>
+    public static List<Temperature.CaseOptions> ChilledCases() =>
+    [
+        new() { Id = "C-01", Name = "Drinks & dairy case", Shelves = ["D-01", "D-02", "D-03", "D-04"], MinDuration = TimeSpan.FromMinutes(5) },
+    ];
+
     /// <summary>The simulated tray weight of slot <paramref name="index"/>.</summary>
     internal static double TrayGrams(int index) => 320 + (17 * (index % 7));
 

@@ -15,6 +15,9 @@ public static class SimulationRegistration
     /// <summary>Heaviest test weight a technician may put on a simulated shelf, in grams (the cell's capacity is 10 kg).</summary>
     public const double MaxTestGrams = 5000;
 
+    /// <summary>Longest a simulated case door is opened by <c>POST /api/simulation/cases/{caseId}/door</c> (an hour).</summary>
+    public const double MaxDoorSeconds = 3600;
+
     /// <summary>Binds <c>Simulation</c>, validated at start.</summary>
     public static IServiceCollection AddSimulationOptions(this IServiceCollection services) =>
         services.AddValidatedOptions<SimulationOptions, SimulationOptionsValidator>("Simulation").Services;
@@ -52,6 +55,9 @@ public static class SimulationRegistration
             sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<Func<GpioController>>(sp => () => new GpioController(sp.GetRequiredService<SimulatedStore>().Board));
         builder.Services.AddHostedService<ShopperService>();
+        // Registered after the hardware's: the cases' sensors are the simulated store's chips.
+        builder.Services.AddSingleton(sp => new SimulatedCaseSensors(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<SimulationOptions>>().Value.Seed));
+        builder.Services.AddSingleton<Temperature.ICaseSensorFactory>(sp => sp.GetRequiredService<SimulatedCaseSensors>());
         return builder;
     }
 
@@ -91,6 +97,23 @@ public static class SimulationRegistration
             layout.Shelves.Select(s => new { shelfId = s.Id, items = store.ItemsOn(s.Id) }));
         app.MapGet("/api/simulation/shoppers", (SimulatedStore store, IOptions<SimulationOptions> options) =>
             new { actions = store.Actions, requestedPerMinute = options.Value.ShopperRatePerMinute });
+        app.MapGet("/api/simulation/cases", (Temperature.ChilledCases cases, SimulatedCaseSensors sensors, TimeProvider time) =>
+            cases.Cases.Select(c => sensors.Case(c.Id) is { } s ? new { caseId = c.Id, celsius = (double?)Math.Round(s.Celsius, 2), doorOpen = s.DoorOpen(time.GetUtcNow()) } : new { caseId = c.Id, celsius = (double?)null, doorOpen = false }));
+        app.MapPost("/api/simulation/cases/{caseId}/door", async (string caseId, HttpRequest request, SimulatedCaseSensors sensors, TimeProvider time) =>
+        {
+            if (sensors.Case(caseId) is not { } chilled)
+            {
+                return Results.NotFound(new { error = $"no simulated case '{caseId}'" });
+            }
+
+            if (await ReadNumberAsync(request, "seconds", 1, MaxDoorSeconds) is not { } seconds)
+            {
+                return Results.BadRequest(new { error = $"body must be JSON like {{\"seconds\": 30}}, from 1 to {MaxDoorSeconds}" });
+            }
+
+            chilled.OpenDoor(time.GetUtcNow(), TimeSpan.FromSeconds(seconds));
+            return Results.Ok(new { caseId, seconds });
+        });
         return app;
     }
 
@@ -145,13 +168,15 @@ public static class SimulationRegistration
         };
     }
 
-    private static async Task<double?> ReadGramsAsync(HttpRequest request)
+    private static Task<double?> ReadGramsAsync(HttpRequest request) => ReadNumberAsync(request, "grams", 0, MaxTestGrams);
+
+    private static async Task<double?> ReadNumberAsync(HttpRequest request, string name, double min, double max)
     {
         try
         {
             using JsonDocument doc = await JsonDocument.ParseAsync(request.Body, cancellationToken: request.HttpContext.RequestAborted);
-            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("grams", out JsonElement g)
-                && g.ValueKind == JsonValueKind.Number && g.GetDouble() is >= 0 and <= MaxTestGrams and var grams ? grams : null;
+            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty(name, out JsonElement g)
+                && g.ValueKind == JsonValueKind.Number && g.GetDouble() is var value && value >= min && value <= max ? value : null;
         }
         catch (JsonException)
         {

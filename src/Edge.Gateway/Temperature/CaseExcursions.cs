@@ -69,6 +69,12 @@ public sealed class CaseExcursions
     /// <summary>True while an excursion that has been alerted is going on.</summary>
     public bool Alerted => _alerted;
 
+    /// <summary>When the excursion going on began (alerted or not yet), or null while the case is in range.</summary>
+    public DateTimeOffset? OutOfRangeSince => _since;
+
+    /// <summary>The limits it is held to.</summary>
+    public CaseLimits Limits => _limits;
+
     /// <summary>Takes a reading (null when the sensor is faulted); returns the alert it raises, if any.</summary>
     public CaseAlert? Observe(DateTimeOffset at, double? celsius)
     {

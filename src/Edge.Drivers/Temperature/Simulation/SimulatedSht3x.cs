@@ -27,7 +27,11 @@ public sealed class SimulatedSht3x(int bus = 1, int address = 0x44) : I2cDevice
     /// <summary>The temperature word sent instead of the measured one (0xFFFF: a chip that reads its own limit).</summary>
     public ushort? RawTemperature { get; set; }
 
+    /// <summary>The last commands received, oldest first (at most <see cref="KeptCommands"/>: the simulated store runs for days).</summary>
     public List<ushort> Commands { get; } = [];
+
+    /// <summary>Commands kept in <see cref="Commands"/>.</summary>
+    public const int KeptCommands = 64;
 
     public override I2cConnectionSettings ConnectionSettings { get; } = new(bus, address);
 
@@ -40,6 +44,11 @@ public sealed class SimulatedSht3x(int bus = 1, int address = 0x44) : I2cDevice
         }
 
         ushort command = BinaryPrimitives.ReadUInt16BigEndian(buffer);
+        if (Commands.Count == KeptCommands)
+        {
+            Commands.RemoveAt(0);
+        }
+
         Commands.Add(command);
         switch (command)
         {

@@ -1,0 +1,187 @@
+using System.Globalization;
+using Edge.Gateway.Hosting;
+
+namespace Edge.Gateway.Temperature;
+
+/// <summary>The kind of sensor a case has.</summary>
+public enum CaseSensorKind
+{
+    /// <summary>A Sensirion SHT3x on I2C (0x44 or 0x45).</summary>
+    Sht3x,
+}
+
+/// <summary>
+/// Section <c>Temperature</c>: the chilled cases whose temperature is recorded. Cases are bound element by element, as
+/// shelves are: a case must never vanish from the hygiene record over a typo.
+/// </summary>
+public sealed class TemperatureOptions
+{
+    /// <summary>How often every case's sensor is read and the reading recorded.</summary>
+    public TimeSpan Interval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>The cases, in configuration order.</summary>
+    public List<CaseOptions> Cases { get; } = [];
+
+    /// <summary>Each case's configuration path (<c>Temperature:Cases:2</c>), for problems that name the key.</summary>
+    internal List<string> Paths { get; } = [];
+
+    /// <summary>The cases' shelves that <paramref name="layout"/> does not have, naming the key.</summary>
+    public IEnumerable<string> ProblemsWith(Shelves.ShelfLayout layout)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        for (int i = 0; i < Cases.Count; i++)
+        {
+            foreach (string shelf in Cases[i].Shelves.Where(s => layout.Shelves.All(l => l.Id != s)))
+            {
+                yield return $"{(i < Paths.Count ? Paths[i] : $"Temperature:Cases:{i}")}:Shelves: no shelf '{shelf}' is configured";
+            }
+        }
+    }
+
+    /// <summary>Binds <c>Temperature:Interval</c> and every child of <c>Temperature:Cases</c> on its own; returns the problems.</summary>
+    internal static IReadOnlyList<string> Bind(IConfiguration configuration, TemperatureOptions options)
+    {
+        var problems = new List<string>();
+        IConfigurationSection section = configuration.GetSection("Temperature");
+        foreach (IConfigurationSection child in section.GetChildren())
+        {
+            if (child.Key == nameof(Interval))
+            {
+                if (TimeSpan.TryParse(child.Value, CultureInfo.InvariantCulture, out TimeSpan interval))
+                {
+                    options.Interval = interval;
+                }
+                else
+                {
+                    problems.Add($"{child.Path}: '{child.Value}' is not a duration (hh:mm:ss)");
+                }
+            }
+            else if (child.Key == nameof(Cases))
+            {
+                foreach (IConfigurationSection c in child.GetChildren())
+                {
+                    OptionsBinding.BindElement(c, options.Cases, options.Paths, problems);
+                }
+            }
+            else
+            {
+                problems.Add($"{child.Path} is not a known key");
+            }
+        }
+
+        return problems;
+    }
+}
+
+/// <summary>One chilled case (<c>Temperature:Cases:N</c>): its sensor, where it is, and the limits it is held to.</summary>
+public sealed class CaseOptions
+{
+    /// <summary>Case id, unique (the hygiene record's name for it).</summary>
+    public string Id { get; set; } = "";
+
+    /// <summary>Display name.</summary>
+    public string? Name { get; set; }
+
+    /// <summary>The shelves (by id) in the case: their load cells are compensated for its temperature.</summary>
+    public List<string> Shelves { get; set; } = [];
+
+    /// <summary>The sensor's kind.</summary>
+    public CaseSensorKind Sensor { get; set; } = CaseSensorKind.Sht3x;
+
+    /// <summary>The I2C bus number (<c>/dev/i2c-N</c>).</summary>
+    public int Bus { get; set; } = 1;
+
+    /// <summary>The sensor's I2C address, <c>0x44</c> or decimal.</summary>
+    public string Address { get; set; } = "0x44";
+
+    /// <summary>Above this (°C) the case is out of range.</summary>
+    public double High { get; set; } = 8.0;
+
+    /// <summary>An excursion ends at or below <see cref="High"/> less this (°C).</summary>
+    public double Hysteresis { get; set; } = 1.0;
+
+    /// <summary>How long the case is out of range before it is an alert (a door opened for 30 s is not).</summary>
+    public TimeSpan MinDuration { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>The address as a number; null when it is not one.</summary>
+    public int? AddressValue => ParseAddress(Address);
+
+    /// <summary>The limits for <paramref name="interval"/>.</summary>
+    public CaseLimits Limits(TimeSpan interval) => new(High, Hysteresis, MinDuration, interval);
+
+    /// <summary>Reads <c>0x44</c> or <c>68</c>; null when it is neither.</summary>
+    public static int? ParseAddress(string? text)
+    {
+        string t = (text ?? "").Trim();
+        return t.StartsWith("0x", StringComparison.OrdinalIgnoreCase)
+            ? int.TryParse(t.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out int hex) ? hex : null
+            : int.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out int dec) ? dec : null;
+    }
+}
+
+/// <summary>Checks <c>Temperature</c>, naming each bad key: a sensor placed twice, an unknown shelf, limits that make no sense.</summary>
+internal sealed class TemperatureOptionsValidator(BindingProblems binding) : SectionValidator<TemperatureOptions>(binding)
+{
+    /// <summary>Shortest interval: the sensor takes about 20 ms, and a case changes over minutes.</summary>
+    public static readonly TimeSpan MinInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>Longest interval: a hygiene record with gaps of more than an hour says little.</summary>
+    public static readonly TimeSpan MaxInterval = TimeSpan.FromHours(1);
+
+    protected override IEnumerable<string> Problems(TemperatureOptions options)
+    {
+        if (options.Interval < MinInterval || options.Interval > MaxInterval)
+        {
+            yield return $"Temperature:Interval must be from {MinInterval:c} to {MaxInterval:c}";
+        }
+
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        var places = new Dictionary<(int Bus, int Address), string>();
+        var shelves = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (int i = 0; i < options.Cases.Count; i++)
+        {
+            CaseOptions c = options.Cases[i];
+            string p = i < options.Paths.Count ? options.Paths[i] : $"Temperature:Cases:{i}";
+            if (string.IsNullOrWhiteSpace(c.Id))
+            {
+                yield return $"{p}:Id must not be empty";
+            }
+            else if (!ids.Add(c.Id))
+            {
+                yield return $"{p}:Id '{c.Id}' is used by another case";
+            }
+
+            if (!Enum.IsDefined(c.Sensor))
+            {
+                yield return $"{p}:Sensor must be Sht3x";
+            }
+
+            if (c.Bus is < 0 or > 255)
+            {
+                yield return $"{p}:Bus must be an I2C bus number from 0 to 255";
+            }
+
+            if (c.AddressValue is not { } address || address is < 0x08 or > 0x77)
+            {
+                yield return $"{p}:Address: '{c.Address}' is not an I2C address (0x08 to 0x77, such as 0x44)";
+            }
+            else if (!places.TryAdd((c.Bus, address), p))
+            {
+                yield return $"{p}:Address 0x{address:x2} on bus {c.Bus} is already {places[(c.Bus, address)]}'s sensor";
+            }
+
+            foreach (string shelf in c.Shelves)
+            {
+                if (!shelves.TryAdd(shelf, p))
+                {
+                    yield return $"{p}:Shelves: '{shelf}' is already in {shelves[shelf]}";
+                }
+            }
+
+            if (c.Limits(options.Interval).Problem(p) is { } limits)
+            {
+                yield return limits;
+            }
+        }
+    }
+}

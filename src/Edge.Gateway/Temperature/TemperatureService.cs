@@ -1,0 +1,373 @@
+using Edge.Drivers.Temperature;
+using Edge.Gateway.Events;
+using Edge.Gateway.Omnichannel;
+using Microsoft.Extensions.Options;
+
+namespace Edge.Gateway.Temperature;
+
+/// <summary>A case as the dashboard and <c>GET /api/temperature</c> show it. Field names are a contract.</summary>
+/// <param name="Status"><c>starting</c> (not read yet), <c>ok</c>, <c>high</c> (above its limit, alerted or not yet) or <c>faulted</c>.</param>
+public sealed record CaseState(string CaseId, string? Name, string Sensor, string Status, double? Celsius, string? Fault, DateTimeOffset? At,
+    double High, DateTimeOffset? OutOfRangeSince, bool Alerted, IReadOnlyList<string> Shelves);
+
+/// <summary>Base of the temperature events the bus carries (published as this type).</summary>
+public abstract record TemperatureEvent(DateTimeOffset Timestamp);
+
+/// <summary>A case raised <c>TemperatureHigh</c> or <c>TemperatureRecovered</c>.</summary>
+public sealed record CaseAlertRaised(CaseAlert Alert) : TemperatureEvent(Alert.At);
+
+/// <summary>A case's daily record changed (each reading changes the day it falls in).</summary>
+public sealed record CaseDayChanged(CaseDay Day, double High, DateTimeOffset Timestamp) : TemperatureEvent(Timestamp);
+
+/// <summary>A round of readings was taken: every case's state now (for the dashboard; not sent upstream).</summary>
+public sealed record CasesRead(IReadOnlyList<CaseState> Cases, DateTimeOffset Timestamp);
+
+/// <summary>
+/// Reads every case's sensor each <see cref="TemperatureOptions.Interval"/> on a thread of its own (each binding waits
+/// about 20 ms for a conversion), records the readings and the day records durably, and raises the alerts. At start it
+/// takes the excursions up where the stored readings left them, so a restart neither repeats an alert nor forgets one.
+/// A faulted sensor is a case in state <c>faulted</c> with the reason; the other cases keep being read.
+/// </summary>
+public sealed class TemperatureService : BackgroundService
+{
+    /// <summary>Readings waiting for the database, at most (a day of one case at the default interval).</summary>
+    public const int MaxWaiting = 1_440;
+
+    private readonly IReadOnlyList<CaseOptions> _cases;
+    private readonly TemperatureOptions _options;
+    private readonly TemperatureRecords _records;
+    private readonly EventBus _bus;
+    private readonly TimeProvider _time;
+    private readonly TimeZoneInfo _zone;
+    private readonly ILogger<TemperatureService> _logger;
+    private readonly ICaseSensor[] _sensors;
+    private readonly CaseExcursions[] _excursions;
+    private readonly CaseReading?[] _last;
+    private readonly List<CaseReading> _waiting = [];
+    private readonly Dictionary<(string CaseId, DateOnly Date), CaseDay> _waitingDays = [];
+    private readonly Lock _lock = new();
+    private DateOnly? _prunedOn;
+    private bool _restored;
+
+    /// <summary>Opens every case's sensor (a sensor that cannot be opened reads as faulted).</summary>
+    public TemperatureService(ChilledCases cases, IOptions<TemperatureOptions> options, IOptions<OmnichannelOptions> store, ICaseSensorFactory sensors,
+        TemperatureRecords records, EventBus bus, TimeProvider time, ILogger<TemperatureService> logger)
+    {
+        ArgumentNullException.ThrowIfNull(cases);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(sensors);
+        _cases = cases.Cases;
+        _options = options.Value;
+        _records = records ?? throw new ArgumentNullException(nameof(records));
+        _bus = bus ?? throw new ArgumentNullException(nameof(bus));
+        _time = time ?? throw new ArgumentNullException(nameof(time));
+        _logger = logger ?? throw new ArgumentNullException(nameof(logger));
+        _zone = TimeZoneInfo.FindSystemTimeZoneById(store.Value.TimeZone);
+        _sensors = [.. _cases.Select(sensors.Open)];
+        _excursions = [.. _cases.Select(c => new CaseExcursions(c.Id, c.Limits(_options.Interval), _zone))];
+        _last = new CaseReading?[_cases.Count];
+    }
+
+    /// <summary>The store's time zone, in which days are counted.</summary>
+    public TimeZoneInfo Zone => _zone;
+
+    /// <summary>Readings taken but not yet stored (the database refused them; they are stored with the next round).</summary>
+    public int Waiting
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _waiting.Count;
+            }
+        }
+    }
+
+    /// <summary>Readings given up because too many waited.</summary>
+    public long Dropped { get; private set; }
+
+    /// <summary>Why the last save failed, or null.</summary>
+    public string? LastError { get; private set; }
+
+    /// <summary>Every case now.</summary>
+    public IReadOnlyList<CaseState> States()
+    {
+        lock (_lock)
+        {
+            return [.. Enumerable.Range(0, _cases.Count).Select(StateOf)];
+        }
+    }
+
+    /// <summary>The last temperature of the case holding <paramref name="shelfId"/>, if it is recent (three intervals) and not faulted.</summary>
+    public double? CelsiusOfShelf(string shelfId)
+    {
+        lock (_lock)
+        {
+            for (int i = 0; i < _cases.Count; i++)
+            {
+                if (_cases[i].Shelves.Contains(shelfId, StringComparer.Ordinal))
+                {
+                    return _last[i] is { Celsius: { } c } r && _time.GetUtcNow() - r.At <= 3 * _options.Interval ? c : null;
+                }
+            }
+
+            return null;
+        }
+    }
+
+    /// <summary>The local date of <paramref name="at"/> in the store's zone.</summary>
+    public DateOnly DateOf(DateTimeOffset at) => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(at, _zone).DateTime);
+
+    /// <summary>Takes the excursions and the last readings up from the stored readings of the last two days (alerts already raised are not raised again).</summary>
+    public void Restore()
+    {
+        DateTimeOffset now = _time.GetUtcNow();
+        DateOnly from = DateOf(now).AddDays(-2);
+        var start = new DateTimeOffset(from.ToDateTime(TimeOnly.MinValue), _zone.GetUtcOffset(from.ToDateTime(TimeOnly.MinValue)));
+        IReadOnlyList<CaseReading> stored = _records.Since(start);
+        lock (_lock)
+        {
+            foreach (CaseReading r in stored)
+            {
+                int i = IndexOf(r.CaseId);
+                if (i >= 0)
+                {
+                    _ = _excursions[i].Observe(r.At, r.Celsius);
+                    _last[i] = r;
+                }
+            }
+
+            _restored = true;
+        }
+
+        TemperatureLog.Restored(_logger, stored.Count, _cases.Count);
+    }
+
+    /// <summary>Reads every case once, records the round and publishes what it changed (blocking: about 20 ms per sensor).</summary>
+    public IReadOnlyList<CaseState> ReadRound()
+    {
+        var round = new CaseReading[_cases.Count];
+        for (int i = 0; i < _cases.Count; i++)
+        {
+            TemperatureReading reading = _sensors[i].Read();
+            round[i] = new CaseReading(_cases[i].Id, _time.GetUtcNow(), reading.Celsius, reading.Fault);
+        }
+
+        DateTimeOffset now = _time.GetUtcNow();
+        var alerts = new List<CaseAlert>();
+        var days = new List<(CaseDay Day, double High)>();
+        IReadOnlyList<CaseState> states;
+        List<CaseReading> toSave;
+        List<CaseDay> daysToSave;
+        lock (_lock)
+        {
+            for (int i = 0; i < round.Length; i++)
+            {
+                CaseReading r = round[i];
+                DateOnly? previousDay = _last[i] is { } p ? DateOf(p.At) : null;
+                if (r.Fault is not null && _last[i]?.Fault != r.Fault)
+                {
+                    TemperatureLog.Faulted(_logger, r.CaseId, r.Fault);
+                }
+                else if (r.Fault is null && _last[i]?.Fault is not null)
+                {
+                    TemperatureLog.Recovered(_logger, r.CaseId);
+                }
+
+                if (_excursions[i].Observe(r.At, r.Celsius) is { } alert)
+                {
+                    alerts.Add(alert);
+                }
+
+                _last[i] = r;
+                // The time since the previous reading belongs to its day: a reading after midnight finishes yesterday's record.
+                foreach (DateOnly d in (previousDay is { } pd && pd != DateOf(r.At) ? [pd, DateOf(r.At)] : (DateOnly[])[DateOf(r.At)]))
+                {
+                    days.Add((_excursions[i].Record(d), _cases[i].High));
+                }
+            }
+
+            _waiting.AddRange(round);
+            if (_waiting.Count > MaxWaiting * Math.Max(1, _cases.Count))
+            {
+                int over = _waiting.Count - (MaxWaiting * Math.Max(1, _cases.Count));
+                _waiting.RemoveRange(0, over);
+                Dropped += over;
+            }
+
+            foreach ((CaseDay day, _) in days)
+            {
+                _waitingDays[(day.CaseId, day.Date)] = day;
+            }
+
+            toSave = [.. _waiting];
+            daysToSave = [.. _waitingDays.Values];
+            states = [.. Enumerable.Range(0, _cases.Count).Select(StateOf)];
+        }
+
+        Save(toSave, daysToSave, now);
+        foreach (CaseAlert alert in alerts)
+        {
+            TemperatureLog.Alert(_logger, alert.Kind.ToString(), alert.CaseId, alert.Peak, alert.High);
+            _bus.Publish<TemperatureEvent>(new CaseAlertRaised(alert));
+        }
+
+        foreach ((CaseDay day, double high) in days)
+        {
+            _bus.Publish<TemperatureEvent>(new CaseDayChanged(day, high, now));
+        }
+
+        _bus.Publish(new CasesRead(states, now));
+        return states;
+    }
+
+    /// <inheritdoc />
+    public override void Dispose()
+    {
+        foreach (ICaseSensor sensor in _sensors)
+        {
+            sensor.Dispose();
+        }
+
+        base.Dispose();
+    }
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (_cases.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            if (!_restored)
+            {
+                await OnOwnThread(Restore);
+            }
+
+            using var timer = new PeriodicTimer(_options.Interval, _time);
+            do
+            {
+                await OnOwnThread(() => ReadRound());
+            }
+            while (await timer.WaitForNextTickAsync(stoppingToken));
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    // A sensor read blocks for its conversion: not on the thread pool, which the web server and the journal need.
+    private static Task OnOwnThread(Action work)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                work();
+                done.SetResult();
+            }
+            catch (Exception ex)
+            {
+                done.SetException(ex);
+            }
+        })
+        { IsBackground = true, Name = "temperature" };
+        thread.Start();
+        return done.Task;
+    }
+
+    private void Save(List<CaseReading> readings, List<CaseDay> days, DateTimeOffset now)
+    {
+        try
+        {
+            _records.Save(readings, days);
+            lock (_lock)
+            {
+                _waiting.RemoveRange(0, Math.Min(readings.Count, _waiting.Count));
+                foreach (CaseDay day in days)
+                {
+                    // A newer figure of the same day, from a round taken meanwhile, stays to be saved.
+                    if (_waitingDays.TryGetValue((day.CaseId, day.Date), out CaseDay? waiting) && waiting == day)
+                    {
+                        _ = _waitingDays.Remove((day.CaseId, day.Date));
+                    }
+                }
+            }
+
+            if (LastError is not null)
+            {
+                TemperatureLog.Saved(_logger, readings.Count);
+            }
+
+            LastError = null;
+            DateOnly today = DateOf(now);
+            if (_prunedOn != today)
+            {
+                _prunedOn = today;
+                _ = _records.Prune(today, now);
+            }
+        }
+        catch (Exception ex) when (ex is LiteDB.LiteException or IOException or UnauthorizedAccessException or ObjectDisposedException or TimeoutException)
+        {
+            // A full card: the readings wait in memory and go with the next round that can be stored.
+            if (LastError is null)
+            {
+                TemperatureLog.SaveFailed(_logger, readings.Count, ex.Message);
+            }
+
+            LastError = ex.Message;
+        }
+    }
+
+    private int IndexOf(string caseId)
+    {
+        for (int i = 0; i < _cases.Count; i++)
+        {
+            if (_cases[i].Id == caseId)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private CaseState StateOf(int i)
+    {
+        CaseOptions c = _cases[i];
+        CaseExcursions x = _excursions[i];
+        CaseReading? r = _last[i];
+        string status = r is null ? "starting" : r.Fault is not null ? "faulted" : x.OutOfRangeSince is not null ? "high" : "ok";
+        return new CaseState(c.Id, c.Name, _sensors[i].Where, status, r?.Celsius, r?.Fault, r?.At, c.High, x.OutOfRangeSince, x.Alerted, c.Shelves);
+    }
+}
+
+/// <summary>The cases the gateway records: configured, or the simulated store's.</summary>
+public sealed record ChilledCases(IReadOnlyList<CaseOptions> Cases);
+
+/// <summary>Temperature log messages (event ids 1500-1519).</summary>
+internal static partial class TemperatureLog
+{
+    [LoggerMessage(1500, LogLevel.Warning, "Case {CaseId}: sensor faulted: {Reason}")]
+    public static partial void Faulted(ILogger logger, string caseId, string reason);
+
+    [LoggerMessage(1501, LogLevel.Information, "Case {CaseId}: sensor reads again")]
+    public static partial void Recovered(ILogger logger, string caseId);
+
+    [LoggerMessage(1502, LogLevel.Warning, "{Kind}: case {CaseId}, peak {Peak:0.0} °C, limit {High:0.0} °C")]
+    public static partial void Alert(ILogger logger, string kind, string caseId, double peak, double high);
+
+    [LoggerMessage(1503, LogLevel.Error, "Temperature readings could not be stored ({Count} wait in memory): {Error}")]
+    public static partial void SaveFailed(ILogger logger, int count, string error);
+
+    [LoggerMessage(1504, LogLevel.Information, "Temperature readings stored again ({Count} that waited)")]
+    public static partial void Saved(ILogger logger, int count);
+
+    [LoggerMessage(1505, LogLevel.Information, "Temperature: {Readings} stored readings taken up for {Cases} cases")]
+    public static partial void Restored(ILogger logger, int readings, int cases);
+}
