@@ -177,6 +177,18 @@ public sealed class Tca9548ATests : IDisposable
     }
 
     [Fact]
+    public void ClosingOneOfTwoSensorsAtOneAddress_LeavesTheOtherReading()
+    {
+        using ITemperatureSensor cold = Open(TemperatureSensorKind.Sht3x, channel: 0);
+        ITemperatureSensor chiller = Open(TemperatureSensorKind.Sht3x, channel: 1);
+        Assert.NotNull(chiller.Read().Celsius);
+
+        chiller.Dispose(); // the binding disposes the main-bus device 0x44 here, though channel 0 still uses it
+
+        Assert.Equal(3.5, cold.Read().Celsius!.Value, precision: 1);
+    }
+
+    [Fact]
     public void APlaceWithProblems_IsRefused_WithTheProblems()
     {
         var bad = new SensorPlace(1, 0x70, 9, 0x44);

@@ -7,7 +7,7 @@ namespace Edge.Drivers.I2c.Simulation;
 /// opens reaches whatever answers at its address at the moment of each transfer: nothing is a NACK (an
 /// <see cref="IOException"/>, as Linux reports it); several chips at once receive every write and drive a read together,
 /// open-drain, so the bytes read are their bitwise AND (as two sensors on one wire garble each other's frames). Like
-/// Linux's bus it refuses an address opened twice.
+/// Linux's bus it refuses an address opened twice, and a closed device transfers nothing.
 /// </summary>
 public sealed class SimulatedI2cBus(int busId = 1) : I2cBus
 {
@@ -49,6 +49,8 @@ public sealed class SimulatedI2cBus(int busId = 1) : I2cBus
     // The bus master's view of one address.
     private sealed class Endpoint(SimulatedI2cBus bus, int deviceAddress) : I2cDevice
     {
+        private bool _disposed;
+
         public override I2cConnectionSettings ConnectionSettings { get; } = new(bus.BusId, deviceAddress);
 
         public override void Write(ReadOnlySpan<byte> buffer)
@@ -88,13 +90,19 @@ public sealed class SimulatedI2cBus(int busId = 1) : I2cBus
 
         protected override void Dispose(bool disposing)
         {
-            bus.RemoveDevice(deviceAddress);
+            if (!_disposed)
+            {
+                _disposed = true;
+                bus.RemoveDevice(deviceAddress);
+            }
+
             base.Dispose(disposing);
         }
 
         // One transfer to every chip answering now: a NACK only when none acknowledges; reads are wired-AND.
         private byte[] All(Func<I2cDevice, byte[]?> transfer)
         {
+            ObjectDisposedException.ThrowIf(_disposed, this);
             List<I2cDevice> answering = bus.Answering(deviceAddress);
             byte[]? read = null;
             IOException? nack = null;
