@@ -11,7 +11,7 @@ public enum TemperatureSensorKind
     /// <summary>Sensirion SHT4x on I2C (<see cref="Sht4xSensor"/>).</summary>
     Sht4x,
 
-    /// <summary>Maxim DS18B20 on 1-Wire (<c>Ds18b20Sensor</c>), which has no <see cref="SensorPlace"/>.</summary>
+    /// <summary>Maxim DS18B20 on 1-Wire (<see cref="Ds18b20Sensor"/>), which has no <see cref="SensorPlace"/>.</summary>
     Ds18b20,
 }
 
