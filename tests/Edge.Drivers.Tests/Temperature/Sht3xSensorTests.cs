@@ -10,7 +10,7 @@ public sealed class Sht3xSensorTests
     public void CrcOfTheDatasheetExample_Is0x92()
     {
         // Sensirion's example: 0xBEEF gives CRC 0x92.
-        Assert.Equal(0x92, Sht3xSensor.Crc8([0xBE, 0xEF]));
+        Assert.Equal(0x92, SensirionFrame.Crc8([0xBE, 0xEF]));
     }
 
     [Theory]

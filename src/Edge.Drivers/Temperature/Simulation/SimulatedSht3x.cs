@@ -100,11 +100,7 @@ public sealed class SimulatedSht3x(int bus = 1, int address = 0x44) : I2cDevice
     {
         ushort t = RawTemperature ?? (ushort)Math.Round((Celsius + 45) * 65535 / 175);
         ushort rh = (ushort)Math.Round(Humidity * 65535 / 100);
-        var frame = new byte[6];
-        BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(0), t);
-        frame[2] = Sht3xSensor.Crc8(frame.AsSpan(0, 2));
-        BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(3), rh);
-        frame[5] = Sht3xSensor.Crc8(frame.AsSpan(3, 2));
+        byte[] frame = SensirionFrame.Of(t, rh);
         if (CorruptNextCrc)
         {
             frame[2] ^= 0x5A;
