@@ -131,7 +131,7 @@ public sealed class SimulatedCaseSensors(TimeProvider time, int seed) : ICaseSen
     }
 
     /// <inheritdoc />
-    public ICaseSensor Open(CaseOptions options)
+    public ITemperatureSensor Open(CaseOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         var chilled = new SimulatedChilledCase(options.Id, seed ^ options.Id.Aggregate(17, (h, c) => unchecked((h * 31) + c)), time.GetUtcNow());
@@ -143,7 +143,7 @@ public sealed class SimulatedCaseSensors(TimeProvider time, int seed) : ICaseSen
         return new Sensor(chilled, new Sht3xSensor(chilled.Chip), time);
     }
 
-    private sealed class Sensor(SimulatedChilledCase chilled, Sht3xSensor sht3x, TimeProvider time) : ICaseSensor
+    private sealed class Sensor(SimulatedChilledCase chilled, Sht3xSensor sht3x, TimeProvider time) : ITemperatureSensor
     {
         public string Where => "simulated " + sht3x.Where;
 

@@ -1,66 +1,52 @@
-using System.Device.I2c;
+using Edge.Drivers.I2c;
 using Edge.Drivers.Temperature;
 
 namespace Edge.Gateway.Temperature;
-
-/// <summary>One case's sensor as the service reads it: blocking (the bindings wait for the conversion), never throwing.</summary>
-public interface ICaseSensor : IDisposable
-{
-    /// <summary>Where it is, for messages (<c>I2C bus 1, address 0x44</c>).</summary>
-    string Where { get; }
-
-    /// <summary>One measurement, or the fault that stopped it.</summary>
-    TemperatureReading Read();
-}
 
 /// <summary>Opens each case's sensor: on the real buses, or on the simulated store's chips.</summary>
 public interface ICaseSensorFactory
 {
     /// <summary>The sensor <paramref name="options"/> describes; never throws (a bus that cannot be opened is a sensor that reads as faulted).</summary>
-    ICaseSensor Open(CaseOptions options);
+    ITemperatureSensor Open(CaseOptions options);
 }
 
-/// <summary>The sensors on the machine's own I2C buses.</summary>
-public sealed class HardwareCaseSensors : ICaseSensorFactory
+/// <summary>
+/// The sensors on the machine's own I2C buses (through TCA9548A multiplexers where configured) and 1-Wire. The buses
+/// are shared by the sensors on them and disposed after the sensors; every sensor is read from one thread (the
+/// service's), as a multiplexer must stay on one channel for all of a measurement's transfers.
+/// </summary>
+public sealed class HardwareCaseSensors : ICaseSensorFactory, IDisposable
 {
+    private readonly I2cBuses _buses = new();
+
     /// <inheritdoc />
-    public ICaseSensor Open(CaseOptions options)
+    public ITemperatureSensor Open(CaseOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var settings = new I2cConnectionSettings(options.Bus, options.AddressValue ?? 0);
+        if (options.Sensor == TemperatureSensorKind.Ds18b20)
+        {
+            return new Ds18b20Sensor(options.OneWireId!);
+        }
+
+        // Validated at start: a case with an I2C sensor has a place.
+        SensorPlace place = options.Place()!;
         try
         {
-            return options.Sensor switch
-            {
-                CaseSensorKind.Sht3x => new Sht3xCaseSensor(new Sht3xSensor(I2cDevice.Create(settings))),
-                _ => new FaultedSensor(I2cWhereOf(settings), $"sensor kind {options.Sensor} is not supported"),
-            };
+            return TemperatureSensors.Open(_buses, options.Sensor, place);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or PlatformNotSupportedException or ArgumentException)
         {
             // No /dev/i2c-N, no permission: the case reads as faulted with the reason, the rest keeps running.
-            return new FaultedSensor(I2cWhereOf(settings), $"cannot open I2C bus {options.Bus}: {ex.Message}");
+            return new FaultedSensor(place.ToString(), $"cannot open {place}: {ex.Message}");
         }
     }
 
-    private static string I2cWhereOf(I2cConnectionSettings s) => $"I2C bus {s.BusId}, address 0x{s.DeviceAddress:x2}";
-}
-
-/// <summary>An SHT3x through its driver.</summary>
-public sealed class Sht3xCaseSensor(Sht3xSensor sensor) : ICaseSensor
-{
     /// <inheritdoc />
-    public string Where => sensor.Where;
-
-    /// <inheritdoc />
-    public TemperatureReading Read() => sensor.Read();
-
-    /// <inheritdoc />
-    public void Dispose() => sensor.Dispose();
+    public void Dispose() => _buses.Dispose();
 }
 
 /// <summary>A sensor that could not be opened: every reading is the reason.</summary>
-public sealed class FaultedSensor(string where, string reason) : ICaseSensor
+public sealed class FaultedSensor(string where, string reason) : ITemperatureSensor
 {
     /// <inheritdoc />
     public string Where => where;

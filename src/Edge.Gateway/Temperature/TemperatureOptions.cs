@@ -1,14 +1,9 @@
 using System.Globalization;
+using Edge.Drivers.I2c;
+using Edge.Drivers.Temperature;
 using Edge.Gateway.Hosting;
 
 namespace Edge.Gateway.Temperature;
-
-/// <summary>The kind of sensor a case has.</summary>
-public enum CaseSensorKind
-{
-    /// <summary>A Sensirion SHT3x on I2C (0x44 or 0x45).</summary>
-    Sht3x,
-}
 
 /// <summary>
 /// Section <c>Temperature</c>: the chilled cases whose temperature is recorded. Cases are bound element by element, as
@@ -86,13 +81,22 @@ public sealed class CaseOptions
     public List<string> Shelves { get; set; } = [];
 
     /// <summary>The sensor's kind.</summary>
-    public CaseSensorKind Sensor { get; set; } = CaseSensorKind.Sht3x;
+    public TemperatureSensorKind Sensor { get; set; } = TemperatureSensorKind.Sht3x;
 
     /// <summary>The I2C bus number (<c>/dev/i2c-N</c>).</summary>
     public int Bus { get; set; } = 1;
 
     /// <summary>The sensor's I2C address, <c>0x44</c> or decimal.</summary>
     public string Address { get; set; } = "0x44";
+
+    /// <summary>The TCA9548A multiplexer the sensor is behind, if any (<c>0x70</c> to <c>0x77</c>).</summary>
+    public string? MuxAddress { get; set; }
+
+    /// <summary>The multiplexer's channel the sensor is on (0 to 7).</summary>
+    public int? MuxChannel { get; set; }
+
+    /// <summary>A DS18B20's 1-Wire id (<c>28-0316a2794aff</c>, as <c>/sys/bus/w1/devices</c> lists it).</summary>
+    public string? OneWireId { get; set; }
 
     /// <summary>Above this (°C) the case is out of range.</summary>
     public double High { get; set; } = 8.0;
@@ -106,13 +110,24 @@ public sealed class CaseOptions
     /// <summary>The address as a number; null when it is not one.</summary>
     public int? AddressValue => ParseAddress(Address);
 
+    /// <summary>Where an I2C sensor is; null when an address is not a number.</summary>
+    public SensorPlace? Place() =>
+        AddressValue is { } address && (MuxAddress is null || ParseAddress(MuxAddress) is not null)
+            ? new SensorPlace(Bus, ParseAddress(MuxAddress), MuxChannel, address)
+            : null;
+
     /// <summary>The limits for <paramref name="interval"/>.</summary>
     public CaseLimits Limits(TimeSpan interval) => new(High, Hysteresis, MinDuration, interval);
 
     /// <summary>Reads <c>0x44</c> or <c>68</c>; null when it is neither.</summary>
     public static int? ParseAddress(string? text)
     {
-        string t = (text ?? "").Trim();
+        if (text is null)
+        {
+            return null;
+        }
+
+        string t = text.Trim();
         return t.StartsWith("0x", StringComparison.OrdinalIgnoreCase)
             ? int.TryParse(t.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out int hex) ? hex : null
             : int.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out int dec) ? dec : null;
@@ -136,7 +151,8 @@ internal sealed class TemperatureOptionsValidator(BindingProblems binding) : Sec
         }
 
         var ids = new HashSet<string>(StringComparer.Ordinal);
-        var places = new Dictionary<(int Bus, int Address), string>();
+        var places = new List<KeyValuePair<string, SensorPlace>>();
+        var oneWire = new Dictionary<string, string>(StringComparer.Ordinal);
         var shelves = new Dictionary<string, string>(StringComparer.Ordinal);
         for (int i = 0; i < options.Cases.Count; i++)
         {
@@ -153,21 +169,39 @@ internal sealed class TemperatureOptionsValidator(BindingProblems binding) : Sec
 
             if (!Enum.IsDefined(c.Sensor))
             {
-                yield return $"{p}:Sensor must be Sht3x";
+                yield return $"{p}:Sensor must be Sht3x, Sht4x or Ds18b20";
             }
-
-            if (c.Bus is < 0 or > 255)
+            else if (c.Sensor == TemperatureSensorKind.Ds18b20)
             {
-                yield return $"{p}:Bus must be an I2C bus number from 0 to 255";
+                if (Ds18b20Sensor.IdProblem(p, c.OneWireId) is { } id)
+                {
+                    yield return id;
+                }
+                else if (!oneWire.TryAdd(c.OneWireId!, p))
+                {
+                    yield return $"{p}:OneWireId '{c.OneWireId}' is already {oneWire[c.OneWireId!]}'s sensor";
+                }
             }
-
-            if (c.AddressValue is not { } address || address is < 0x08 or > 0x77)
+            else if (c.AddressValue is null)
             {
                 yield return $"{p}:Address: '{c.Address}' is not an I2C address (0x08 to 0x77, such as 0x44)";
             }
-            else if (!places.TryAdd((c.Bus, address), p))
+            else if (c.MuxAddress is not null && CaseOptions.ParseAddress(c.MuxAddress) is null)
             {
-                yield return $"{p}:Address 0x{address:x2} on bus {c.Bus} is already {places[(c.Bus, address)]}'s sensor";
+                yield return $"{p}:MuxAddress: '{c.MuxAddress}' is not an I2C address (0x70 to 0x77, such as 0x70)";
+            }
+            else if (c.Place() is { } place)
+            {
+                IReadOnlyList<string> wrong = place.Problems(p);
+                foreach (string problem in wrong)
+                {
+                    yield return problem;
+                }
+
+                if (wrong.Count == 0)
+                {
+                    places.Add(new(p, place));
+                }
             }
 
             foreach (string shelf in c.Shelves)
@@ -182,6 +216,11 @@ internal sealed class TemperatureOptionsValidator(BindingProblems binding) : Sec
             {
                 yield return limits;
             }
+        }
+
+        foreach (string clash in SensorPlace.Clashes(places))
+        {
+            yield return clash;
         }
     }
 }

@@ -40,7 +40,7 @@ public sealed class TemperatureService : BackgroundService
     private readonly TimeProvider _time;
     private readonly TimeZoneInfo _zone;
     private readonly ILogger<TemperatureService> _logger;
-    private readonly ICaseSensor[] _sensors;
+    private readonly ITemperatureSensor[] _sensors;
     private readonly CaseExcursions[] _excursions;
     private readonly CaseReading?[] _last;
     private readonly List<CaseReading> _waiting = [];
@@ -225,7 +225,7 @@ public sealed class TemperatureService : BackgroundService
     /// <inheritdoc />
     public override void Dispose()
     {
-        foreach (ICaseSensor sensor in _sensors)
+        foreach (ITemperatureSensor sensor in _sensors)
         {
             sensor.Dispose();
         }

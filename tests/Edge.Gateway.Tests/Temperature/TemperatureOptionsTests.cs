@@ -44,13 +44,16 @@ public class TemperatureOptionsTests
             ["Temperature:Cases:2:Id"] = "C-03",
             ["Temperature:Cases:2:Address"] = "0x78",
             ["Temperature:Cases:2:Hysteresis"] = "-1",
+            ["Temperature:Cases:3:Id"] = "C-04",
+            ["Temperature:Cases:3:Address"] = "forty",
         });
 
         Assert.Contains("Temperature:Interval must be from 00:00:01 to 01:00:00", problems);
         Assert.Contains("Temperature:Cases:1:Id 'C-01' is used by another case", problems);
-        Assert.Contains("Temperature:Cases:1:Address 0x44 on bus 1 is already Temperature:Cases:0's sensor", problems);
+        Assert.Contains("Temperature:Cases:0 and Temperature:Cases:1 are both at I2C bus 1, address 0x44", problems);
         Assert.Contains("Temperature:Cases:1:Shelves: 'D-01' is already in Temperature:Cases:0", problems);
-        Assert.Contains("Temperature:Cases:2:Address: '0x78' is not an I2C address (0x08 to 0x77, such as 0x44)", problems);
+        Assert.Contains(problems, p => p.StartsWith("Temperature:Cases:2:Address is 0x78: an I2C sensor address is 0x08 to 0x77", StringComparison.Ordinal));
+        Assert.Contains("Temperature:Cases:3:Address: 'forty' is not an I2C address (0x08 to 0x77, such as 0x44)", problems);
         Assert.Contains("Temperature:Cases:2:Hysteresis must be 0 °C or more", problems);
     }
 
@@ -72,6 +75,33 @@ public class TemperatureOptionsTests
         Assert.Contains("Temperature:Intervall is not a known key", problems);
         Assert.Contains("Temperature:Cases:0:Adress is not a known key", problems);
         Assert.Contains("Temperature:Cases:1:High: 'warm' is not a number", problems);
+    }
+
+    [Fact]
+    public void SensorsWithTheSameAddressBehindAMultiplexer_AreFine_OnTheSameChannelTheyClash_AndA1WireIdIsChecked()
+    {
+        Dictionary<string, string?> Muxed(string channel1) => new()
+        {
+            ["Temperature:Cases:0:Id"] = "C-01", ["Temperature:Cases:0:MuxAddress"] = "0x70", ["Temperature:Cases:0:MuxChannel"] = "0",
+            ["Temperature:Cases:1:Id"] = "C-02", ["Temperature:Cases:1:Sensor"] = "Sht4x", ["Temperature:Cases:1:MuxAddress"] = "0x70", ["Temperature:Cases:1:MuxChannel"] = channel1,
+            ["Temperature:Cases:2:Id"] = "C-03", ["Temperature:Cases:2:Sensor"] = "ds18b20", ["Temperature:Cases:2:OneWireId"] = "28-0316a2794aff",
+        };
+
+        (GatewayConfiguration? settings, List<string> problems) = Load(Muxed("1"));
+        Assert.Empty(problems);
+        Assert.Equal("I2C bus 1, mux 0x70 channel 1, address 0x44", settings!.Temperature.Cases[1].Place()!.ToString());
+
+        (_, problems) = Load(Muxed("0"));
+        Assert.Equal(["Temperature:Cases:0 and Temperature:Cases:1 are both at I2C bus 1, mux 0x70 channel 0, address 0x44"], problems);
+
+        Dictionary<string, string?> bad = Muxed("9");
+        bad["Temperature:Cases:2:OneWireId"] = "10-0316a2794aff";
+        bad["Temperature:Cases:3:Id"] = "C-04";
+        bad["Temperature:Cases:3:MuxChannel"] = "2";
+        (_, problems) = Load(bad);
+        Assert.Contains(problems, p => p.StartsWith("Temperature:Cases:1:MuxChannel is 9", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("Temperature:Cases:2:OneWireId", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("Temperature:Cases:3:MuxChannel is 2 but Temperature:Cases:3:MuxAddress is not set", StringComparison.Ordinal));
     }
 
     [Fact]

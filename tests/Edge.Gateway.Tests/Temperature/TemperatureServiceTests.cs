@@ -227,7 +227,7 @@ public sealed class TemperatureServiceTests : IDisposable
 
     private sealed class Chips(Dictionary<string, SimulatedSht3x> chips) : ICaseSensorFactory
     {
-        public ICaseSensor Open(CaseOptions options) => new Sht3xCaseSensor(new Sht3xSensor(new Unowned(chips[options.Id])));
+        public ITemperatureSensor Open(CaseOptions options) => new Sht3xSensor(new Unowned(chips[options.Id]));
     }
 
     // The chip outlives each service that reads it (the driver disposes what it is given).
