@@ -62,6 +62,7 @@ public static class AdminRegistration
             services.GetService<DurableOutbox>() is { } outbox
                 ? Results.Json(OutboxStatus.Of(outbox, cloud.Value.Mode.ToString(), time.GetUtcNow()))
                 : Results.Json(OutboxStatus.None()));
+        admin.MapGet("/clock", Clock.ClockRegistration.Status);
         AdminShelvesApi.Map(admin);
         AdminLayoutApi.Map(admin);
         return app;

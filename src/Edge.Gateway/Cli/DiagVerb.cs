@@ -2,9 +2,12 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Edge.Cloud.Probe;
+using Edge.Drivers.Clock;
+using Edge.Gateway.Clock;
 using Edge.Gateway.Cloud;
 using Edge.Gateway.Diagnostics;
 using Edge.Gateway.Hosting;
+using Edge.Gateway.Omnichannel;
 
 namespace Edge.Gateway.Cli;
 
@@ -24,7 +27,7 @@ internal static class DiagVerb
     public static Command Build()
     {
         var timeout = new Option<double>("--timeout") { Description = "Seconds the cloud connection check may take", DefaultValueFactory = _ => 15 };
-        var command = GatewayLink.WithCommonOptions(new Command("diag", "Check the gateway: GPIO and each HX711, Bluetooth, the cloud (TLS included), clock, disk, databases, SD card, outbox.") { timeout });
+        var command = GatewayLink.WithCommonOptions(new Command("diag", "Check the gateway: GPIO and each HX711, Bluetooth, the cloud (TLS included), clock and RTC (which to trust), disk, databases, SD card, outbox.") { timeout });
         Verb.Action(command, async (parse, ct) =>
         {
             using GatewayLink link = GatewayLink.Open(parse);
@@ -40,6 +43,7 @@ internal static class DiagVerb
                 checks.Add(await CloudAsync(settings, TimeSpan.FromSeconds(parse.GetValue(timeout)), ct));
             }
 
+            checks.Add(await RtcAsync(link, settings, ct));
             checks.Add(await OutboxAsync(link, ct));
             JsonNode json = JsonNode.Parse(DiagReport.ToJson(checks))!;
             return (checks.Any(c => c.Status == CheckStatus.Fail) ? ExitCodes.Refused : ExitCodes.Ok, json, DiagReport.ToLines(checks));
@@ -75,6 +79,38 @@ internal static class DiagVerb
                 : (CheckStatus.Ok, $"shelf {id}: {figures}");
             return new DiagCheck("hx711", status, detail, data);
         }).ToList();
+    }
+
+    // Which clock to trust: the running gateway's own verdict (it owns the RTC and has followed it), else the RTC read here.
+    private static async Task<DiagCheck> RtcAsync(GatewayLink link, GatewayConfiguration? settings, CancellationToken ct)
+    {
+        string trust, advice;
+        bool rtcFaulted;
+        if (link.Online)
+        {
+            JsonNode keeper = (await link.CallOkAsync(HttpMethod.Get, "clock", cancellationToken: ct))!["keeper"]!;
+            if (keeper["rtc"] is null)
+            {
+                return new DiagCheck("rtc", CheckStatus.Skip, "no RTC (Rtc:Enabled is false): after a power cut with no network the clock starts where it stopped");
+            }
+
+            (trust, advice, rtcFaulted) = (keeper["trust"]!.ToString(), keeper["advice"]!.ToString(), keeper["rtc"]!["fault"] is not null);
+        }
+        else if (settings?.Rtc is { Enabled: true } options)
+        {
+            using IRtc rtc = ClockRegistration.Open(options, simulate: false);
+            RtcReading reading = rtc.Read();
+            ClockVerdict verdict = ClockJudge.Judge(TimeProvider.System.GetUtcNow(), ClockRegistration.NtpSynchronised() == true, reading, options.Tolerance, StoreClock.ReadBuildDate(), atStart: false);
+            (trust, advice, rtcFaulted) = (verdict.Trust.ToString().ToLowerInvariant(), verdict.Advice, reading.Fault is not null);
+        }
+        else
+        {
+            return new DiagCheck("rtc", CheckStatus.Skip, "no RTC (Rtc:Enabled is false): after a power cut with no network the clock starts where it stopped");
+        }
+
+        var data = new Dictionary<string, object?> { ["trust"] = trust, ["advice"] = advice };
+        CheckStatus status = trust == "neither" ? CheckStatus.Fail : rtcFaulted ? CheckStatus.Warn : CheckStatus.Ok;
+        return new DiagCheck("rtc", status, advice, data);
     }
 
     private static async Task<DiagCheck> CloudAsync(GatewayConfiguration settings, TimeSpan timeout, CancellationToken ct)

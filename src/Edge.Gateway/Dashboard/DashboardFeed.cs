@@ -19,7 +19,7 @@ public sealed record RecentEvent(DateTimeOffset At, string Kind, string Text);
 /// happened (at most <see cref="MinInterval"/> apart) and every <see cref="MaxInterval"/> for ages and the link.
 /// </summary>
 public sealed class DashboardFeed(ShelfLayout layout, StockBoard board, SignageHub screens, BeaconService beacons, Offers.OfferEngine offers, StoreDataView data,
-    Temperature.TemperatureService temperature, HealthCheckService health, EventBus bus, TimeProvider time, IOptions<StoreOptions> store, IOptions<GatewayOptions> gateway) : BackgroundService
+    Temperature.TemperatureService temperature, Clock.RtcKeeper rtc, Omnichannel.StoreClock clock, HealthCheckService health, EventBus bus, TimeProvider time, IOptions<StoreOptions> store, IOptions<GatewayOptions> gateway) : BackgroundService
 {
     /// <summary>Shortest gap between two rebuilds.</summary>
     public static readonly TimeSpan MinInterval = TimeSpan.FromMilliseconds(200);
@@ -66,6 +66,7 @@ public sealed class DashboardFeed(ShelfLayout layout, StockBoard board, SignageH
             beaconSource = beacons.Source,
             offers = offers.Stats(time.GetUtcNow()),
             cases = temperature.States(),
+            clock = Clock.ClockRegistration.Status(rtc, clock),
             storeData = StoreDataKinds.All.ToDictionary(k => k, k => data.VersionOf(k) is { } v ? new { version = (long?)v.Version, items = v.Items, receivedAt = (DateTimeOffset?)v.ReceivedAt } : null),
             health = _health,
             recent,

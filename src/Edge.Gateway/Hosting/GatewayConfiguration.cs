@@ -18,7 +18,7 @@ namespace Edge.Gateway.Hosting;
 /// (exit 2). It uses the same registrations the host does (each area's own <c>Add…Options</c>), so the pre-flight and
 /// the running gateway cannot disagree about what is valid.
 /// </summary>
-public sealed record GatewayConfiguration(GatewayOptions Gateway, StoreOptions Store, SimulationOptions Simulation, DetectionOptions Detection, CloudOptions Cloud, BeaconOptions Beacons, List<ShelfOptions> Shelves, ScreensOptions Screens, Admin.AdminOptions Admin, TemperatureOptions Temperature)
+public sealed record GatewayConfiguration(GatewayOptions Gateway, StoreOptions Store, SimulationOptions Simulation, DetectionOptions Detection, CloudOptions Cloud, BeaconOptions Beacons, List<ShelfOptions> Shelves, ScreensOptions Screens, Admin.AdminOptions Admin, TemperatureOptions Temperature, Clock.RtcOptions Rtc)
 {
     /// <summary>Registers the host's own sections, <c>Gateway</c> and <c>Store</c> (the areas register theirs).</summary>
     public static IServiceCollection AddHostOptions(IServiceCollection services)
@@ -35,6 +35,7 @@ public sealed record GatewayConfiguration(GatewayOptions Gateway, StoreOptions S
         var services = new ServiceCollection();
         services.AddSingleton(configuration);
         AddHostOptions(services).AddShelfOptions().AddSimulationOptions().AddCloudOptions().AddBeaconOptions().AddOmnichannelOptions().AddScreenOptions().AddOffersOptions().AddAdminOptions().AddMetricsOptions().AddTemperatureOptions();
+        Clock.ClockRegistration.AddRtcOptions(services);
         using ServiceProvider provider = services.BuildServiceProvider();
         var found = new List<string>();
         T? Get<T>()
@@ -64,10 +65,11 @@ public sealed record GatewayConfiguration(GatewayOptions Gateway, StoreOptions S
         Admin.AdminOptions? admin = Get<Admin.AdminOptions>();
         _ = Get<Observability.MetricsOptions>();
         TemperatureOptions? temperature = Get<TemperatureOptions>();
+        Clock.RtcOptions? rtc = Get<Clock.RtcOptions>();
         problems = found;
-        settings = found.Count > 0 || gateway is null || store is null || simulation is null || detection is null || shelves is null || cloud is null || beacons is null || screens is null || admin is null || temperature is null
+        settings = found.Count > 0 || gateway is null || store is null || simulation is null || detection is null || shelves is null || cloud is null || beacons is null || screens is null || admin is null || temperature is null || rtc is null
             ? null
-            : new GatewayConfiguration(gateway, store, simulation, detection, cloud, beacons, shelves.Shelves, screens, admin, temperature);
+            : new GatewayConfiguration(gateway, store, simulation, detection, cloud, beacons, shelves.Shelves, screens, admin, temperature, rtc);
         return settings is not null;
     }
 

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Edge.Gateway.Admin;
 using Edge.Gateway.Beacons;
+using Edge.Gateway.Clock;
 using Edge.Gateway.Cloud;
 using Edge.Gateway.Commands;
 using Edge.Gateway.Events;
@@ -153,6 +154,7 @@ public static partial class GatewayHost
             return ExitCodes.InvalidConfiguration;
         }
 
+        builder.AddRtc(settings.Rtc, simulate);
         builder.AddGatewayServices(settings, database, outbox);
         AdminListeners admin = builder.AddAdmin(settings.Admin, settings.Gateway.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), simulate, new SiteContext(dataDir, overrides));
         builder.AddShelves(layout);
@@ -198,6 +200,7 @@ public static partial class GatewayHost
         app.MapSignage();
         app.MapOffers();
         app.MapTemperature();
+        app.MapClock();
         app.MapDashboard();
         app.MapAdmin();
         app.MapObservability();

@@ -3,17 +3,25 @@ using Microsoft.Extensions.Options;
 
 namespace Edge.Gateway.Omnichannel;
 
+/// <summary>Another clock the wall clock is checked against (the RTC): a disagreement makes the time implausible.</summary>
+public interface IClockWitness
+{
+    /// <summary>Why the time is not to be trusted, or null.</summary>
+    string? Disagreement { get; }
+}
+
 /// <summary>
 /// Whether the wall clock can be trusted with time-limited promotions. It cannot while it reads earlier than the day
 /// this gateway was built (a Pi with no RTC boots in the past until NTP answers), nor for
 /// <see cref="OmnichannelOptions.ClockSettleTime"/> after it moved more than <see cref="OmnichannelOptions.MaxClockJump"/>
-/// apart from the monotonic clock. While it cannot, no time-limited promotion applies: the base price is shown.
+/// apart from the monotonic clock, nor while a witness (the RTC) disagrees with it. While it cannot, no time-limited promotion applies: the base price is shown.
 /// </summary>
 public sealed class StoreClock
 {
     private readonly TimeProvider _time;
     private readonly OmnichannelOptions _options;
     private readonly Lock _lock = new();
+    private readonly IClockWitness[] _witnesses;
     private DateTimeOffset _lastWall;
     private long _lastTicks;
     private DateTimeOffset? _jumpedAt;
@@ -22,7 +30,14 @@ public sealed class StoreClock
 
     /// <summary>Starts watching from now.</summary>
     public StoreClock(TimeProvider time, IOptions<OmnichannelOptions> options)
+        : this(time, options, [])
     {
+    }
+
+    /// <summary>Starts watching from now, with <paramref name="witnesses"/> to check the time against.</summary>
+    public StoreClock(TimeProvider time, IOptions<OmnichannelOptions> options, IEnumerable<IClockWitness> witnesses)
+    {
+        _witnesses = [.. witnesses ?? throw new ArgumentNullException(nameof(witnesses))];
         _time = time ?? throw new ArgumentNullException(nameof(time));
         _options = (options ?? throw new ArgumentNullException(nameof(options))).Value;
         _lastWall = time.GetUtcNow();
@@ -87,7 +102,7 @@ public sealed class StoreClock
             else
             {
                 _jumpedAt = null;
-                _reason = null;
+                _reason = _witnesses.Select(w => w.Disagreement).FirstOrDefault(d => d is not null);
             }
 
             return now;

@@ -23,6 +23,7 @@ public partial class ConfigurationReferenceTests
         (typeof(Edge.Gateway.Observability.MetricsOptions), "Metrics"),
         (typeof(Edge.Gateway.Admin.AdminOptions), "Admin"),
         (typeof(Edge.Gateway.Temperature.TemperatureOptions), "Temperature"),
+        (typeof(Edge.Gateway.Clock.RtcOptions), "Rtc"),
     ];
 
     // Bound by hand beside a list (Screens:N are the screens, Screens:OfflineAfter a setting of them all).

@@ -22,22 +22,6 @@ public sealed class FreshnessTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     /// <summary>A clock whose wall time can jump while its monotonic time runs on.</summary>
-    private sealed class JumpingClock(DateTimeOffset start) : TimeProvider
-    {
-        private readonly FakeTimeProvider _monotonic = new(start);
-        private TimeSpan _offset;
-
-        public void Advance(TimeSpan by) => _monotonic.Advance(by);
-
-        public void Jump(TimeSpan by) => _offset += by;
-
-        public override DateTimeOffset GetUtcNow() => _monotonic.GetUtcNow() + _offset;
-
-        public override long GetTimestamp() => _monotonic.GetTimestamp();
-
-        public override long TimestampFrequency => _monotonic.TimestampFrequency;
-    }
-
     private sealed record Store(GatewayDatabase Database, StoreDataRepository Repository, StoreDataView View, StoreClock Clock, PriceService Prices) : IDisposable
     {
         public void Dispose() => Database.Dispose();

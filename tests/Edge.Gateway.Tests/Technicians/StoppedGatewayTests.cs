@@ -9,7 +9,7 @@ namespace Edge.Gateway.Tests.Technicians;
 [Collection(TechnicianTests.Name)]
 public sealed class StoppedGatewayTests(SecretLedger ledger) : IClassFixture<SecretLedger>, IDisposable
 {
-    private static readonly string[] DiagChecks = ["gpio", "hci", "clock", "disk", "databases", "sdcard", "hx711", "config", "cloud", "outbox"];
+    private static readonly string[] DiagChecks = ["gpio", "hci", "clock", "disk", "databases", "sdcard", "hx711", "config", "cloud", "rtc", "outbox"];
     private readonly TechnicianCli _cli = new(ledger);
     private readonly ProbePki _pki = new();
     private readonly TempDir _temp = new();
