@@ -190,8 +190,10 @@ internal sealed class TemperatureDrift
         OffsetGrams = 0;
     }
 
+    // A new base may be a sensor that reads the cell differently (moved, replaced): its level gets its own intercept.
     private void Base(double celsius, DateTimeOffset time)
     {
+        Break();
         _celsius = celsius;
         _based = true;
         _lastAccepted = time;

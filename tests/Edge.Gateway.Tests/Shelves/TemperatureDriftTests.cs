@@ -95,4 +95,172 @@ public class TemperatureDriftTests
             events.Where(e => e != except && e.Type is ShelfEventType.ItemsRemoved or ShelfEventType.ItemsAdded).Select(e => e.Timestamp);
         Assert.Equal(Real(plain, phantom), Real(compensated, null));
     }
+
+    private static (SlotPipeline Pipeline, ChilledShelf Shelf, List<ShelfEvent> Events) Learned(int items, double gramsPerCelsius = Drift, DetectionOptions? options = null)
+    {
+        (SlotPipeline pipeline, ChilledShelf shelf, List<ShelfEvent> events) = Chilled(items, gramsPerCelsius, options);
+        shelf.Hold(H(3)); // half a swing: 4 → 8 → 4 °C
+        Assert.Equal(items, pipeline.Count);
+        Assert.True(pipeline.DriftCompensationTrusted);
+        return (pipeline, shelf, events);
+    }
+
+    [Fact]
+    public void AFaultedSensorMidDay_LearnsNothing_HoldsTheCompensation_AndResumesWithoutAStep()
+    {
+        (SlotPipeline pipeline, ChilledShelf shelf, List<ShelfEvent> events) = Learned(items: 12);
+        double slope = pipeline.DriftGramsPerCelsius;
+        double held = pipeline.TemperatureCompensationGrams;
+
+        shelf.SensorFaulted = true;
+        shelf.Hold(TimeSpan.FromMinutes(30)); // the case cools 4 °C meanwhile (24 g): the drift follower has it
+        Assert.Null(pipeline.Celsius);
+        Assert.Equal(held, pipeline.TemperatureCompensationGrams);
+        Assert.Equal(slope, pipeline.DriftGramsPerCelsius); // nothing learned from a stale or absent reading
+
+        shelf.SensorFaulted = false;
+        shelf.Hold(TimeSpan.FromSeconds(2));
+        Assert.InRange(pipeline.TemperatureCompensationGrams - held, -0.1, 0.1); // a new base, not a 24 g step
+        Assert.NotNull(pipeline.Celsius);
+
+        shelf.Hold(H(2));
+        shelf.Step(-Unit);
+        shelf.Hold(TimeSpan.FromSeconds(2));
+        ShelfEvent e = Assert.Single(events);
+        Assert.Equal((12, 11), (e.CountBefore, e.CountAfter));
+        Assert.InRange(pipeline.DriftGramsPerCelsius, Drift - 0.3, Drift + 0.3);
+    }
+
+    [Theory]
+    [InlineData(30, 5, 0.02)] // one reading 30 °C off, served for five seconds
+    [InlineData(-30, 1, 0.02)]
+    [InlineData(10, 600, 0.1)] // a sensor re-seated that now reads 10 °C high: a new base after 30 s (and a new intercept), never a 60 g step
+    public void ATemperatureJump_IsNeitherLearnedNorApplied(double jump, int seconds, double slopeTolerance)
+    {
+        (SlotPipeline glitched, ChilledShelf shelf, List<ShelfEvent> events) = Learned(items: 12);
+        (SlotPipeline twin, ChilledShelf twinShelf, _) = Learned(items: 12);
+        double before = glitched.TemperatureCompensationGrams;
+
+        double widest = 0;
+        shelf.Override = shelf.Celsius + jump;
+        for (int i = 0; i < seconds; i++)
+        {
+            shelf.Hold(TimeSpan.FromSeconds(1));
+            twinShelf.Hold(TimeSpan.FromSeconds(1));
+            widest = Math.Max(widest, Math.Abs(glitched.TemperatureCompensationGrams - before));
+        }
+
+        shelf.Override = null;
+        shelf.Hold(H(1));
+        twinShelf.Hold(H(1));
+
+        Assert.InRange(widest, 0, 0.5);
+        Assert.Empty(events);
+        Assert.InRange(glitched.DriftGramsPerCelsius - twin.DriftGramsPerCelsius, -slopeTolerance, slopeTolerance);
+        Assert.InRange(glitched.DriftGramsPerCelsius, Drift - 0.3, Drift + 0.3);
+    }
+
+    [Theory]
+    [InlineData(double.NaN)]
+    [InlineData(double.PositiveInfinity)]
+    [InlineData(-273.15)]
+    [InlineData(1000)]
+    public void AnImpossibleReading_IsNoReading(double celsius)
+    {
+        (SlotPipeline pipeline, ChilledShelf shelf, List<ShelfEvent> events) = Chilled(items: 12);
+        shelf.Override = celsius;
+
+        shelf.Hold(H(3));
+
+        Assert.Null(pipeline.Celsius);
+        Assert.False(pipeline.DriftCompensationTrusted);
+        Assert.Equal(0, pipeline.DriftGramsPerCelsius);
+        Assert.Equal(0, pipeline.TemperatureCompensationGrams);
+        Assert.Empty(events);
+    }
+
+    [Fact]
+    public void AtASteadyTemperature_NothingIsTrustedOrApplied()
+    {
+        (SlotPipeline pipeline, ChilledShelf shelf, List<ShelfEvent> events) = Chilled(items: 12);
+        shelf.Case = _ => 3.5 + (0.4 * Math.Sin(shelf.Elapsed.TotalMinutes)); // a case that holds within ±0.4 °C
+
+        shelf.Hold(H(6));
+
+        Assert.False(pipeline.DriftCompensationTrusted);
+        Assert.Equal(0, pipeline.TemperatureCompensationGrams);
+        Assert.NotNull(pipeline.Celsius);
+        Assert.Empty(events);
+    }
+
+    [Fact]
+    public void ALearnedSlopeBeyondTheBound_IsHeldAtTheBound()
+    {
+        (SlotPipeline pipeline, _, List<ShelfEvent> events) = Learned(items: 12, gramsPerCelsius: 50);
+
+        Assert.Equal(new DetectionOptions().MaxDriftGramsPerCelsius, pipeline.DriftGramsPerCelsius);
+        Assert.Empty(events);
+    }
+
+    [Fact]
+    public void WithCompensationOff_TheSlopeIsLearnedAndShown_ButNothingIsApplied()
+    {
+        (SlotPipeline pipeline, ChilledShelf shelf, _) = Learned(items: 12, options: new DetectionOptions { TemperatureCompensation = false });
+
+        shelf.Hold(H(1));
+
+        Assert.InRange(pipeline.DriftGramsPerCelsius, Drift - 0.3, Drift + 0.3);
+        Assert.Equal(0, pipeline.TemperatureCompensationGrams);
+    }
+
+    [Fact]
+    public void ARestartAtTheSameTemperature_ComparesTheLevelTheScaleReads_AndSeesNoChange()
+    {
+        (SlotPipeline pipeline, ChilledShelf shelf, _) = Learned(items: 12);
+        shelf.Hold(TimeSpan.FromMinutes(45)); // cooling to 1.2 °C: about 29 g compensated since the slope was trusted
+        Assert.InRange(pipeline.TemperatureCompensationGrams, -32, -24);
+
+        var events = new List<ShelfEvent>();
+        var restarted = new SlotPipeline(pipeline.Slot, ShelfSignal.Cal, Tray, new DetectionOptions(), events.Add, 10, shelf);
+        restarted.Restore(pipeline.Count, pipeline.LevelGrams);
+        shelf.Pipeline = restarted;
+        shelf.Hold(TimeSpan.FromSeconds(3));
+
+        Assert.Empty(events);
+        Assert.Equal(12, restarted.Count);
+    }
+
+    [Fact]
+    public void Tare_TakesTheDriftIntoTheZero_AndCountingGoesOn()
+    {
+        (SlotPipeline pipeline, ChilledShelf shelf, List<ShelfEvent> events) = Learned(items: 0);
+        shelf.Hold(TimeSpan.FromMinutes(45));
+        double compensated = pipeline.TemperatureCompensationGrams;
+
+        double? tare = pipeline.Tare();
+
+        Assert.NotNull(tare);
+        double drift = Drift * (shelf.Celsius - ChilledShelf.ReferenceCelsius);
+        Assert.InRange(tare.Value - Tray, drift - 1, drift + 1); // the empty tray as the scale reads it now
+        Assert.True(Math.Abs(compensated) > 20);
+        Assert.Equal(0, pipeline.TemperatureCompensationGrams);
+        shelf.Hold(H(1));
+        shelf.Step(2 * Unit);
+        shelf.Hold(TimeSpan.FromSeconds(2));
+        Assert.Equal(2, pipeline.Count);
+        Assert.Equal(ShelfEventType.ItemsAdded, Assert.Single(events).Type);
+    }
+
+    [Theory]
+    [InlineData(0, 20)]
+    [InlineData(25, 20)]
+    [InlineData(2, 0)]
+    [InlineData(2, double.NaN)]
+    public void BadCompensationSettings_AreNamed(double minSpread, double maxSlope)
+    {
+        string? problem = new DetectionOptions { TemperatureMinSpread = minSpread, MaxDriftGramsPerCelsius = maxSlope }.Problem("Detection");
+
+        Assert.NotNull(problem);
+        Assert.Contains(minSpread is > 0 and <= 20 ? "MaxDriftGramsPerCelsius" : "TemperatureMinSpread", problem, StringComparison.Ordinal);
+    }
 }
