@@ -47,6 +47,18 @@ public sealed class DetectionOptions
     /// </summary>
     public TimeSpan DriftFollowTime { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Subtract the learned temperature drift (g/°C times the change of the shelf's temperature, from
+    /// <see cref="IShelfTemperature"/>) from the readings. Off, the drift is still learned and shown, not applied.
+    /// </summary>
+    public bool TemperatureCompensation { get; set; } = true;
+
+    /// <summary>The temperature spread (°C) the still samples must cover before the learned drift is trusted and applied.</summary>
+    public double TemperatureMinSpread { get; set; } = 2;
+
+    /// <summary>The largest drift applied, in g/°C (a learned slope beyond is held at this bound).</summary>
+    public double MaxDriftGramsPerCelsius { get; set; } = 20;
+
     /// <summary>Consecutive unusable readings before a <see cref="ShelfEventType.SensorFault"/>.</summary>
     public int FaultAfterRejected { get; set; } = 20;
 
@@ -118,6 +130,16 @@ public sealed class DetectionOptions
         if (DriftFollowTime < TimeSpan.FromSeconds(1) || DriftFollowTime > TimeSpan.FromHours(1))
         {
             return $"{path}:DriftFollowTime must be from 1 s to 1 h";
+        }
+
+        if (!(TemperatureMinSpread is > 0 and <= 20))
+        {
+            return $"{path}:TemperatureMinSpread must be above 0 and at most 20 (°C)";
+        }
+
+        if (!(MaxDriftGramsPerCelsius is > 0 and <= 1000))
+        {
+            return $"{path}:MaxDriftGramsPerCelsius must be above 0 and at most 1000";
         }
 
         if (FaultAfterRejected < 1 || RecoverAfterGood < 1)

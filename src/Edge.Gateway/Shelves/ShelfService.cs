@@ -16,6 +16,7 @@ public sealed class ShelfService : BackgroundService
     private readonly StockJournal _journal;
     private readonly StockBoard _board;
     private readonly DetectionOptions _detection;
+    private readonly IShelfTemperature _temperature;
     private readonly Func<GpioController> _gpio;
     private readonly TimeProvider _time;
     private readonly ILogger<ShelfService> _logger;
@@ -28,13 +29,14 @@ public sealed class ShelfService : BackgroundService
     private Hx711Bus? _bus;
 
     /// <summary>Created by DI.</summary>
-    public ShelfService(ShelfLayout layout, ShelfRepository store, StockJournal journal, StockBoard board, IOptions<DetectionOptions> detection, Func<GpioController> gpio, TimeProvider time, ILogger<ShelfService> logger)
+    public ShelfService(ShelfLayout layout, ShelfRepository store, StockJournal journal, StockBoard board, IOptions<DetectionOptions> detection, IShelfTemperature temperature, Func<GpioController> gpio, TimeProvider time, ILogger<ShelfService> logger)
     {
         _layout = layout;
         _store = store;
         _journal = journal;
         _board = board;
         _detection = detection.Value;
+        _temperature = temperature;
         _gpio = gpio;
         _time = time;
         _logger = logger;
@@ -58,7 +60,7 @@ public sealed class ShelfService : BackgroundService
         {
             rows.TryGetValue(s.Id, out StockRow? row);
             Calibration calibration = _store.LoadCalibration(s.Id) ?? s.Calibration.ToCalibration();
-            var pipeline = new SlotPipeline(new SlotIdentity(s.Id, s.Sku, s.UnitWeightGrams, s.LowStockThreshold), calibration, row?.TareGrams ?? s.TareGrams, _detection, _journal.Post, (int)s.DataRate);
+            var pipeline = new SlotPipeline(new SlotIdentity(s.Id, s.Sku, s.UnitWeightGrams, s.LowStockThreshold), calibration, row?.TareGrams ?? s.TareGrams, _detection, _journal.Post, (int)s.DataRate, _temperature);
             if (row is not null)
             {
                 if (row.Counted)

@@ -2,6 +2,7 @@ using System.Device.Gpio;
 using Edge.Gateway.Commands;
 using Edge.Gateway.Events;
 using Edge.Gateway.Hosting;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Edge.Gateway.Shelves;
@@ -28,6 +29,7 @@ public static class ShelvesRegistration
         services.AddSingleton<ShelfRepository>();
         services.AddSingleton<StockBoard>();
         services.AddSingleton<ShelfMetrics>();
+        services.TryAddSingleton<IShelfTemperature, NoShelfTemperature>(); // the temperature service replaces it
         services.AddSingleton(sp => new StockJournal(sp.GetRequiredService<ShelfRepository>(), sp.GetRequiredService<StockBoard>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<EventBus>(), sp.GetRequiredService<ShelfMetrics>()));
         if (!layout.Simulated)
         {
@@ -58,17 +60,19 @@ public static class ShelvesRegistration
 }
 
 /// <summary>Liveness of the shelves: unhealthy while the journal cannot commit (a faulted shelf is reported, not unhealthy: the others keep working).</summary>
-internal sealed class ShelvesHealthCheck(ShelfService shelves, StockJournal journal, ShelfRepository repository, GatewayDatabase database) : IHealthCheck
+internal sealed class ShelvesHealthCheck(ShelfService shelves, StockJournal journal, ShelfRepository repository, GatewayDatabase database, TimeProvider time) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         (long accepted, long rejected) = shelves.Frames();
+        DateTimeOffset now = time.GetUtcNow();
         var data = new Dictionary<string, object>
         {
             ["shelves"] = shelves.Pipelines.Count,
             ["frames"] = new { accepted, rejected },
             ["framesLastMinute"] = shelves.FramesLastMinute().Select(f => new { shelfId = f.ShelfId, dataRate = f.SamplesPerSecond, accepted = f.LastMinute.Accepted, rejected = f.LastMinute.Rejected, lost = f.LastMinute.Lost }).ToList(),
             ["faultedShelves"] = shelves.Pipelines.Count(p => p.Status == SlotStatus.Faulted),
+            ["drift"] = shelves.Pipelines.Select(p => DriftView.Of(p, now)).ToList(),
             ["journalSeq"] = repository.LastSeq,
             ["journalError"] = journal.LastError!,
             ["journal"] = new { id = repository.JournalId, epoch = repository.Epoch, waiting = journal.Waiting, dropped = journal.Dropped, failedCommits = journal.Failures, quarantinedTo = database.QuarantinedTo },
@@ -108,4 +112,18 @@ public sealed record StockView(string ShelfId, string Sku, string Name, string? 
         ArgumentNullException.ThrowIfNull(s);
         return new StockView(s.Id, s.Sku, s.Name, s.NameJa, s.Zone, row is { Counted: true } ? row.Count : null, (row?.Status ?? SlotStatus.Starting).ToString().ToLowerInvariant(), s.Price, s.UnitWeightGrams, row?.UpdatedAt);
     }
+}
+
+/// <summary>One slot's drift diagnostics as <c>/healthz</c> → <c>drift</c> shows them. Field names are a contract.</summary>
+internal sealed record DriftView(string ShelfId, double DriftGrams, double CreepGramsPerHour, double? Celsius, double DriftGramsPerCelsius, bool DriftCompensationTrusted, double TemperatureCompensationGrams)
+{
+    /// <summary>Reads <paramref name="p"/> (from another thread: each figure is current, together they may be a sample apart).</summary>
+    public static DriftView Of(SlotPipeline p, DateTimeOffset now) => new(
+        p.Slot.ShelfId,
+        Math.Round(p.DriftGrams, 2),
+        Math.Round(p.CreepGramsPerHour(now), 3),
+        p.Celsius is { } c ? Math.Round(c, 2) : null,
+        Math.Round(p.DriftGramsPerCelsius, 3),
+        p.DriftCompensationTrusted,
+        Math.Round(p.TemperatureCompensationGrams, 2));
 }

@@ -25,7 +25,8 @@ public sealed record SlotIdentity(string ShelfId, string Sku, double UnitWeightG
 /// <summary>
 /// Turns one slot's raw readings into item counts and shelf events: calibration and tare, spike rejection,
 /// activity and settle detection, quantisation of the settled step to whole items, and drift/creep following
-/// while the shelf is still. Single-threaded: the slot's reader calls it. Allocates only when it emits.
+/// while the shelf is still, after temperature-drift compensation (<see cref="TemperatureDrift"/>).
+/// Single-threaded: the slot's reader calls it. Allocates only when it emits.
 /// </summary>
 public sealed class SlotPipeline
 {
@@ -34,6 +35,7 @@ public sealed class SlotPipeline
     private readonly Action<ShelfEvent> _emit;
     private readonly SpikeFilter _spikes;
     private readonly StillWindow _window;
+    private readonly TemperatureDrift _drift;
 
     private Calibration _calibration;
     private double _tare;
@@ -56,7 +58,8 @@ public sealed class SlotPipeline
     /// <param name="options">Detection settings (shared between slots; not modified).</param>
     /// <param name="emit">Receives every event, on the caller's thread.</param>
     /// <param name="samplesPerSecond">The shelf's data rate, which turns the options' times into samples.</param>
-    public SlotPipeline(SlotIdentity slot, Calibration calibration, double tareGrams, DetectionOptions options, Action<ShelfEvent> emit, int samplesPerSecond = 10)
+    /// <param name="temperature">The shelf's temperature for drift compensation; null: none.</param>
+    public SlotPipeline(SlotIdentity slot, Calibration calibration, double tareGrams, DetectionOptions options, Action<ShelfEvent> emit, int samplesPerSecond = 10, IShelfTemperature? temperature = null)
     {
         _slot = slot ?? throw new ArgumentNullException(nameof(slot));
         _o = options ?? throw new ArgumentNullException(nameof(options));
@@ -72,6 +75,7 @@ public sealed class SlotPipeline
         _spikes = new SpikeFilter(Windows.OutlierSamples);
         _window = new StillWindow(Windows.StableSamples);
         _noise = options.StableStdGrams / 3;
+        _drift = new TemperatureDrift(temperature ?? NoShelfTemperature.Instance, slot.ShelfId, options, samplesPerSecond);
     }
 
     private enum Phase
@@ -93,8 +97,8 @@ public sealed class SlotPipeline
     /// <summary>True once a count has been established (restored or measured).</summary>
     public bool HasCount => _hasReference;
 
-    /// <summary>Net grams of the last still level (tare removed, drift followed).</summary>
-    public double LevelGrams => _stableLevel;
+    /// <summary>Net grams of the last still level as the scale reads it (tare removed, drift followed, temperature compensation added back: what a restart compares with).</summary>
+    public double LevelGrams => _stableLevel + _drift.OffsetGrams;
 
     /// <summary>Gross grams of the empty tray.</summary>
     public double TareGrams => _tare;
@@ -104,6 +108,18 @@ public sealed class SlotPipeline
 
     /// <summary>How far the still level has drifted since the last decision, in grams.</summary>
     public double DriftGrams => _phase == Phase.Still ? _stableLevel - _anchorLevel : 0;
+
+    /// <summary>Learned temperature drift of the still level in g/°C (0 until learned; bounded by <see cref="DetectionOptions.MaxDriftGramsPerCelsius"/>).</summary>
+    public double DriftGramsPerCelsius => _drift.GramsPerCelsius;
+
+    /// <summary>True once the learned drift rests on a wide enough temperature spread; only then is it applied.</summary>
+    public bool DriftCompensationTrusted => _drift.Trusted;
+
+    /// <summary>The shelf's temperature as the compensation uses it (filtered), or null without a valid reading.</summary>
+    public double? Celsius => _drift.Celsius;
+
+    /// <summary>Grams subtracted from the readings for the temperature's change (since the last tare, calibration or start).</summary>
+    public double TemperatureCompensationGrams => _drift.OffsetGrams;
 
     /// <summary>Estimated noise (standard deviation) of a still shelf, in grams.</summary>
     public double NoiseGrams => _noise;
@@ -138,15 +154,17 @@ public sealed class SlotPipeline
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         Count = count;
         _hasReference = true;
-        _reference = levelGrams;
-        _stableLevel = levelGrams;
+        _reference = levelGrams - _drift.OffsetGrams;
+        _stableLevel = _reference;
         _phase = Phase.Acquiring;
     }
 
     /// <summary>Feeds one usable raw reading.</summary>
     public void OnSample(int raw, DateTimeOffset time)
     {
-        double x = _calibration.ToGrams(raw) - _tare;
+        double measured = _calibration.ToGrams(raw) - _tare;
+        _drift.Tick(time);
+        double x = measured - _drift.OffsetGrams;
         _bad = 0;
         if (_faulted && ++_good >= _o.RecoverAfterGood)
         {
@@ -200,6 +218,7 @@ public sealed class SlotPipeline
             case Phase.Still when Math.Abs(x - _stableLevel) > Math.Max(_o.ActivityGrams, 6 * _noise) || !still:
                 _levelBefore = _stableLevel;
                 _phase = Phase.Active;
+                _drift.Break();
                 if (still)
                 {
                     // The window is still, at another level than the one held (taken too early, in the tail of a hand's
@@ -214,6 +233,7 @@ public sealed class SlotPipeline
                 // creep never accumulates into a step.
                 _stableLevel += Windows.DriftPerSample * (mean - _stableLevel);
                 _noise += Windows.NoisePerSample * (std - _noise);
+                _drift.Learn(measured);
                 break;
 
             case Phase.Active when still:
@@ -237,6 +257,7 @@ public sealed class SlotPipeline
     /// <param name="time">When.</param>
     public void OnRejected(string reason, bool chipMissing, DateTimeOffset time)
     {
+        _drift.Tick(time); // the compensation follows the temperature through the gap, so recovery compares like with like
         _good = 0;
         if (_faulted || (++_bad < _o.FaultAfterRejected && !chipMissing))
         {
@@ -262,7 +283,8 @@ public sealed class SlotPipeline
             return null;
         }
 
-        _tare += _stableLevel;
+        _tare += LevelGrams;
+        _drift.Rezero();
         Count = 0;
         Reacquire(keepReference: true, 0);
         StateChanged?.Invoke(this);
@@ -284,6 +306,7 @@ public sealed class SlotPipeline
     {
         _calibration = calibration ?? throw new ArgumentNullException(nameof(calibration));
         _tare = tareGrams;
+        _drift.Rezero();
         Reacquire(keepReference: false, 0);
         StateChanged?.Invoke(this);
     }
@@ -296,6 +319,7 @@ public sealed class SlotPipeline
         _phase = Phase.Acquiring;
         _window.Clear();
         _spikes.Clear();
+        _drift.Break();
     }
 
     private void Anchor(DateTimeOffset time)
