@@ -27,6 +27,8 @@ public static class TemperatureRegistration
         services.AddSingleton<TemperatureRecords>();
         services.AddSingleton<TemperatureService>();
         services.AddHostedService(sp => sp.GetRequiredService<TemperatureService>());
+        // The shelves in a case are compensated for its temperature (this wins over the shelves' default of none).
+        services.AddSingleton<Shelves.IShelfTemperature>(sp => new CaseShelfTemperature(sp.GetRequiredService<TemperatureService>()));
         services.AddHealthChecks().AddCheck<TemperatureHealthCheck>("temperature", tags: [GatewayHealth.Live]);
         return builder;
     }
@@ -67,6 +69,12 @@ public static class TemperatureRegistration
         caseId = c.Id, name = c.Name, high = c.High, min = d.Min, max = d.Max, minutesOutOfRange = d.MinutesOutOfRange,
         minutesFaulted = d.MinutesFaulted, readings = d.Readings,
     };
+}
+
+/// <summary>Each shelf's temperature: its case's last reading while fresh and not faulted (never blocks: no sensor is read here).</summary>
+internal sealed class CaseShelfTemperature(TemperatureService service) : Shelves.IShelfTemperature
+{
+    public double? CelsiusOf(string shelfId) => service.CelsiusOfShelf(shelfId);
 }
 
 /// <summary>The cases for <c>/healthz</c>: a faulted sensor or an excursion is reported, never unhealthy (the shelves and the cloud go on).</summary>
