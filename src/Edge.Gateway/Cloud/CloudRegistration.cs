@@ -66,6 +66,7 @@ public static class CloudRegistration
         services.AddSingleton<OmnichannelForwarder>();
         services.AddSingleton<SignageForwarder>();
         services.AddSingleton<OfferForwarder>();
+        services.AddSingleton<PickToLightForwarder>();
         services.AddSingleton<ScreenStatePublisher>();
         services.AddSingleton<ICommandHandler<ResyncStockLevels>, ResyncStockLevelsHandler>();
         services.AddSingleton<CloudCommandRouter>();

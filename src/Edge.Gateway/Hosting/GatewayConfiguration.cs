@@ -6,6 +6,7 @@ using Edge.Gateway.Observability;
 using Edge.Gateway.Shelves;
 using Edge.Gateway.Omnichannel;
 using Edge.Gateway.Offers;
+using Edge.Gateway.PickToLight;
 using Edge.Gateway.Signage;
 using Edge.Gateway.Simulation;
 using Microsoft.Extensions.Options;
@@ -17,7 +18,7 @@ namespace Edge.Gateway.Hosting;
 /// (exit 2). It uses the same registrations the host does (each area's own <c>Add…Options</c>), so the pre-flight and
 /// the running gateway cannot disagree about what is valid.
 /// </summary>
-public sealed record GatewayConfiguration(GatewayOptions Gateway, StoreOptions Store, SimulationOptions Simulation, DetectionOptions Detection, CloudOptions Cloud, BeaconOptions Beacons, List<ShelfOptions> Shelves, ScreensOptions Screens, Admin.AdminOptions Admin)
+public sealed record GatewayConfiguration(GatewayOptions Gateway, StoreOptions Store, SimulationOptions Simulation, DetectionOptions Detection, CloudOptions Cloud, BeaconOptions Beacons, List<ShelfOptions> Shelves, ScreensOptions Screens, Admin.AdminOptions Admin, PickToLightOptions PickToLight)
 {
     /// <summary>Registers the host's own sections, <c>Gateway</c> and <c>Store</c> (the areas register theirs).</summary>
     public static IServiceCollection AddHostOptions(IServiceCollection services)
@@ -33,7 +34,7 @@ public sealed record GatewayConfiguration(GatewayOptions Gateway, StoreOptions S
         ArgumentNullException.ThrowIfNull(configuration);
         var services = new ServiceCollection();
         services.AddSingleton(configuration);
-        AddHostOptions(services).AddShelfOptions().AddSimulationOptions().AddCloudOptions().AddBeaconOptions().AddOmnichannelOptions().AddScreenOptions().AddOffersOptions().AddAdminOptions().AddMetricsOptions();
+        AddHostOptions(services).AddShelfOptions().AddSimulationOptions().AddCloudOptions().AddBeaconOptions().AddOmnichannelOptions().AddScreenOptions().AddOffersOptions().AddAdminOptions().AddMetricsOptions().AddPickToLightOptions();
         using ServiceProvider provider = services.BuildServiceProvider();
         var found = new List<string>();
         T? Get<T>()
@@ -62,10 +63,11 @@ public sealed record GatewayConfiguration(GatewayOptions Gateway, StoreOptions S
         _ = Get<Offers.OffersOptions>();
         Admin.AdminOptions? admin = Get<Admin.AdminOptions>();
         _ = Get<Observability.MetricsOptions>();
+        PickToLightOptions? pickToLight = Get<PickToLightOptions>();
         problems = found;
-        settings = found.Count > 0 || gateway is null || store is null || simulation is null || detection is null || shelves is null || cloud is null || beacons is null || screens is null || admin is null
+        settings = found.Count > 0 || gateway is null || store is null || simulation is null || detection is null || shelves is null || cloud is null || beacons is null || screens is null || admin is null || pickToLight is null
             ? null
-            : new GatewayConfiguration(gateway, store, simulation, detection, cloud, beacons, shelves.Shelves, screens, admin);
+            : new GatewayConfiguration(gateway, store, simulation, detection, cloud, beacons, shelves.Shelves, screens, admin, pickToLight);
         return settings is not null;
     }
 

@@ -10,6 +10,7 @@ using Edge.Gateway.Dashboard;
 using Edge.Gateway.Observability;
 using Edge.Gateway.Offers;
 using Edge.Gateway.Omnichannel;
+using Edge.Gateway.PickToLight;
 using Edge.Gateway.Simulation;
 using Edge.Gateway.StoreData;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -139,7 +140,7 @@ public static partial class GatewayHost
         var layout = new ShelfLayout(settings.Shelves.Count > 0 || !simulate ? settings.Shelves : DemoStoreLayout.Shelves(), simulate);
         // The simulated store's screens stand by its demo shelves; configured shelves get only configured screens.
         var screens = new ScreenList(settings.Screens.Screens.Count > 0 || settings.Shelves.Count > 0 || !simulate ? settings.Screens.Screens : DemoStoreLayout.Screens());
-        if (settings.Screens.ProblemsWith(layout).ToList() is { Count: > 0 } screenProblems)
+        if (settings.Screens.ProblemsWith(layout).Concat(settings.PickToLight.ProblemsWith(layout)).ToList() is { Count: > 0 } screenProblems)
         {
             foreach (string problem in screenProblems)
             {
@@ -154,6 +155,7 @@ public static partial class GatewayHost
         builder.AddShelves(layout);
         builder.AddStoreData();
         builder.AddOmnichannel();
+        builder.AddPickToLight();
         builder.AddCloudSync(settings.Cloud.Mode);
         builder.AddBeacons();
         builder.AddSignage(screens);
@@ -186,6 +188,7 @@ public static partial class GatewayHost
         app.MapShelves();
         app.MapBeacons();
         app.MapOmnichannel();
+        app.MapPickToLight();
         app.MapSignage();
         app.MapOffers();
         app.MapDashboard();

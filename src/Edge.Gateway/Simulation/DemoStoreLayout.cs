@@ -65,7 +65,27 @@ public static class DemoStoreLayout
         new() { Id = "daily", Zone = "daily", Layout = Signage.ScreenLayout.Grid, Orientation = Signage.ScreenOrientation.Portrait, Languages = ["ja"], RotationSeconds = 12 },
     ];
 
-    /// <summary>The simulated tray weight of slot <paramref name="index"/>.</summary>
+    /// <summary>LEDs of the demo strip under each demo shelf's edge.</summary>
+    public const int LedsPerShelf = 8;
+
+    /// <summary>
+    /// The simulated store's pick-to-light strip when none is configured: on, on SPI 0.0, <see cref="LedsPerShelf"/>
+    /// LEDs under each demo shelf in layout order.
+    /// </summary>
+    public static void FillInPickToLight(PickToLight.PickToLightOptions options, IReadOnlyList<ShelfOptions> shelves)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(shelves);
+        options.Enabled = true;
+        options.Length = LedsPerShelf * shelves.Count;
+        options.Shelves.Clear();
+        for (int i = 0; i < shelves.Count; i++)
+        {
+            options.Shelves.Add(new PickToLight.ShelfLightOptions { ShelfId = shelves[i].Id, First = i * LedsPerShelf, Count = LedsPerShelf });
+        }
+    }
+
+    /// <summary>The simulated tray weight of slot <paramref name=""index"/>.</summary>
     internal static double TrayGrams(int index) => 320 + (17 * (index % 7));
 
     /// <summary>Raw codes of the simulated cell at 0 g and 1 kg, as a technician would measure them.</summary>
