@@ -22,6 +22,7 @@ public partial class ConfigurationReferenceTests
         (typeof(Edge.Gateway.Offers.OffersOptions), "Offers"),
         (typeof(Edge.Gateway.Observability.MetricsOptions), "Metrics"),
         (typeof(Edge.Gateway.Admin.AdminOptions), "Admin"),
+        (typeof(Edge.Gateway.PickToLight.PickToLightOptions), "PickToLight"),
     ];
 
     // Bound by hand beside a list (Screens:N are the screens, Screens:OfflineAfter a setting of them all).
