@@ -24,7 +24,7 @@ public static class PickToLightRegistration
         ArgumentNullException.ThrowIfNull(builder);
         IServiceCollection services = builder.Services;
         services.AddPickToLightOptions();
-        services.AddSingleton<PickedLines>();
+        services.TryAddSingleton<PickedLines>();
         services.TryAddSingleton<Func<SpiDevice>>(sp =>
         {
             PickToLightOptions o = sp.GetRequiredService<IOptions<PickToLightOptions>>().Value;
