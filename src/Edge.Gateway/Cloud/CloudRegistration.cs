@@ -4,6 +4,7 @@ using Edge.Cloud.Transport;
 using Edge.Gateway.Commands;
 using Edge.Gateway.Hosting;
 using Edge.Gateway.Shelves;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 
@@ -67,6 +68,8 @@ public static class CloudRegistration
         services.AddSingleton<SignageForwarder>();
         services.AddSingleton<OfferForwarder>();
         services.AddSingleton<TemperatureForwarder>();
+        services.TryAddSingleton<PickToLight.PickedLines>(); // also without the strip: the forwarder resends what it holds
+        services.AddSingleton<PickToLightForwarder>();
         services.AddSingleton<ScreenStatePublisher>();
         services.AddSingleton<ICommandHandler<ResyncStockLevels>, ResyncStockLevelsHandler>();
         services.AddSingleton<CloudCommandRouter>();

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 namespace Edge.Gateway.Cloud;
 
 /// <summary>Runs the outbox writer, the transport, the pump, the shelf-event bridge and the event forwarders, keeps the screens' content retained, and routes what arrives.</summary>
-public sealed class CloudSyncService(IOptions<CloudOptions> options, DurableOutbox outbox, ICloudTransport transport, OutboxPump pump, ShelfEventBridge bridge, BeaconEventForwarder beacons, OmnichannelForwarder omnichannel, SignageForwarder signage, OfferForwarder offers, TemperatureForwarder temperature, ScreenStatePublisher screens, CloudCommandRouter router, LiveSettings settings, ILogger<CloudSyncService> logger) : BackgroundService
+public sealed class CloudSyncService(IOptions<CloudOptions> options, DurableOutbox outbox, ICloudTransport transport, OutboxPump pump, ShelfEventBridge bridge, BeaconEventForwarder beacons, OmnichannelForwarder omnichannel, SignageForwarder signage, OfferForwarder offers, TemperatureForwarder temperature, PickToLightForwarder picks, ScreenStatePublisher screens, CloudCommandRouter router, LiveSettings settings, ILogger<CloudSyncService> logger) : BackgroundService
 {
     private readonly CloudOptions _options = options.Value;
 
@@ -44,7 +44,7 @@ public sealed class CloudSyncService(IOptions<CloudOptions> options, DurableOutb
         };
         await settings.RestoreAsync();
         Task writer = outbox.RunAsync(stoppingToken);
-        Task[] others = [transport.RunAsync(stoppingToken), pump.RunAsync(stoppingToken), bridge.RunAsync(stoppingToken), beacons.RunAsync(stoppingToken), omnichannel.RunAsync(stoppingToken), signage.RunAsync(stoppingToken), offers.RunAsync(stoppingToken), temperature.RunAsync(stoppingToken), screens.RunAsync(stoppingToken)];
+        Task[] others = [transport.RunAsync(stoppingToken), pump.RunAsync(stoppingToken), bridge.RunAsync(stoppingToken), beacons.RunAsync(stoppingToken), omnichannel.RunAsync(stoppingToken), signage.RunAsync(stoppingToken), offers.RunAsync(stoppingToken), temperature.RunAsync(stoppingToken), picks.RunAsync(stoppingToken), screens.RunAsync(stoppingToken)];
         // The writer stops last so that its final commit takes everything the bridge enqueued.
         await Task.WhenAll(others);
         await writer;
@@ -52,7 +52,7 @@ public sealed class CloudSyncService(IOptions<CloudOptions> options, DurableOutb
 }
 
 /// <summary>The cloud side for <c>/healthz</c>: unhealthy while the outbox cannot commit; a disconnected cloud is reported but not unhealthy (the outbox holds everything until it is back).</summary>
-internal sealed class CloudHealthCheck(IOptions<CloudOptions> options, DurableOutbox outbox, ICloudTransport transport, OutboxPump pump, ShelfEventBridge bridge, BeaconEventForwarder beacons, OmnichannelForwarder omnichannel, SignageForwarder signage, OfferForwarder offers, TemperatureForwarder temperature, ScreenStatePublisher screens, CloudCommandRouter router, TimeProvider time) : IHealthCheck
+internal sealed class CloudHealthCheck(IOptions<CloudOptions> options, DurableOutbox outbox, ICloudTransport transport, OutboxPump pump, ShelfEventBridge bridge, BeaconEventForwarder beacons, OmnichannelForwarder omnichannel, SignageForwarder signage, OfferForwarder offers, TemperatureForwarder temperature, PickToLightForwarder picks, ScreenStatePublisher screens, CloudCommandRouter router, TimeProvider time) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
@@ -96,6 +96,7 @@ internal sealed class CloudHealthCheck(IOptions<CloudOptions> options, DurableOu
                 signageEvents = new { dropped = signage.Dropped, refused = signage.Refused, screenPublishesFailed = screens.Failed },
                 offerEvents = new { dropped = offers.Dropped, refused = offers.Refused },
                 temperatureEvents = new { dropped = temperature.Dropped, refused = temperature.Refused },
+                pickEvents = new { dropped = picks.Dropped, refused = picks.Refused },
             },
         };
         return Task.FromResult(outbox.Healthy

@@ -15,11 +15,11 @@ public sealed record RecentEvent(DateTimeOffset At, string Kind, string Text);
 
 /// <summary>
 /// The store dashboard's state, read-only and without secrets: shelves with live counts, screens and their players,
-/// zones (counts only), the chilled cases, the cloud link and the outbox, store data, recent events. Rebuilt when the bus says something
+/// zones (counts only), the chilled cases, the cloud link and the outbox, store data, the pick-to-light strip, recent events. Rebuilt when the bus says something
 /// happened (at most <see cref="MinInterval"/> apart) and every <see cref="MaxInterval"/> for ages and the link.
 /// </summary>
 public sealed class DashboardFeed(ShelfLayout layout, StockBoard board, SignageHub screens, BeaconService beacons, Offers.OfferEngine offers, StoreDataView data,
-    Temperature.TemperatureService temperature, Clock.RtcKeeper rtc, Omnichannel.StoreClock clock, HealthCheckService health, EventBus bus, TimeProvider time, IOptions<StoreOptions> store, IOptions<GatewayOptions> gateway) : BackgroundService
+    Temperature.TemperatureService temperature, Clock.RtcKeeper rtc, Omnichannel.StoreClock clock, HealthCheckService health, EventBus bus, TimeProvider time, IOptions<StoreOptions> store, IOptions<GatewayOptions> gateway, PickToLight.PickToLightService? lights = null) : BackgroundService
 {
     /// <summary>Shortest gap between two rebuilds.</summary>
     public static readonly TimeSpan MinInterval = TimeSpan.FromMilliseconds(200);
@@ -68,6 +68,7 @@ public sealed class DashboardFeed(ShelfLayout layout, StockBoard board, SignageH
             cases = temperature.States(),
             clock = Clock.ClockRegistration.Status(rtc, clock),
             storeData = StoreDataKinds.All.ToDictionary(k => k, k => data.VersionOf(k) is { } v ? new { version = (long?)v.Version, items = v.Items, receivedAt = (DateTimeOffset?)v.ReceivedAt } : null),
+            pickToLight = lights?.Status,
             health = _health,
             recent,
         }, Json);

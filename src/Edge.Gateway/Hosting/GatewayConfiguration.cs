@@ -6,6 +6,7 @@ using Edge.Gateway.Observability;
 using Edge.Gateway.Shelves;
 using Edge.Gateway.Omnichannel;
 using Edge.Gateway.Offers;
+using Edge.Gateway.PickToLight;
 using Edge.Gateway.Signage;
 using Edge.Gateway.Simulation;
 using Edge.Gateway.Temperature;
@@ -18,7 +19,7 @@ namespace Edge.Gateway.Hosting;
 /// (exit 2). It uses the same registrations the host does (each area's own <c>Add…Options</c>), so the pre-flight and
 /// the running gateway cannot disagree about what is valid.
 /// </summary>
-public sealed record GatewayConfiguration(GatewayOptions Gateway, StoreOptions Store, SimulationOptions Simulation, DetectionOptions Detection, CloudOptions Cloud, BeaconOptions Beacons, List<ShelfOptions> Shelves, ScreensOptions Screens, Admin.AdminOptions Admin, TemperatureOptions Temperature, Clock.RtcOptions Rtc)
+public sealed record GatewayConfiguration(GatewayOptions Gateway, StoreOptions Store, SimulationOptions Simulation, DetectionOptions Detection, CloudOptions Cloud, BeaconOptions Beacons, List<ShelfOptions> Shelves, ScreensOptions Screens, Admin.AdminOptions Admin, TemperatureOptions Temperature, Clock.RtcOptions Rtc, PickToLightOptions PickToLight)
 {
     /// <summary>Registers the host's own sections, <c>Gateway</c> and <c>Store</c> (the areas register theirs).</summary>
     public static IServiceCollection AddHostOptions(IServiceCollection services)
@@ -34,7 +35,7 @@ public sealed record GatewayConfiguration(GatewayOptions Gateway, StoreOptions S
         ArgumentNullException.ThrowIfNull(configuration);
         var services = new ServiceCollection();
         services.AddSingleton(configuration);
-        AddHostOptions(services).AddShelfOptions().AddSimulationOptions().AddCloudOptions().AddBeaconOptions().AddOmnichannelOptions().AddScreenOptions().AddOffersOptions().AddAdminOptions().AddMetricsOptions().AddTemperatureOptions();
+        AddHostOptions(services).AddShelfOptions().AddSimulationOptions().AddCloudOptions().AddBeaconOptions().AddOmnichannelOptions().AddScreenOptions().AddOffersOptions().AddAdminOptions().AddMetricsOptions().AddTemperatureOptions().AddPickToLightOptions();
         Clock.ClockRegistration.AddRtcOptions(services);
         using ServiceProvider provider = services.BuildServiceProvider();
         var found = new List<string>();
@@ -66,10 +67,11 @@ public sealed record GatewayConfiguration(GatewayOptions Gateway, StoreOptions S
         _ = Get<Observability.MetricsOptions>();
         TemperatureOptions? temperature = Get<TemperatureOptions>();
         Clock.RtcOptions? rtc = Get<Clock.RtcOptions>();
+        PickToLightOptions? pickToLight = Get<PickToLightOptions>();
         problems = found;
-        settings = found.Count > 0 || gateway is null || store is null || simulation is null || detection is null || shelves is null || cloud is null || beacons is null || screens is null || admin is null || temperature is null || rtc is null
+        settings = found.Count > 0 || gateway is null || store is null || simulation is null || detection is null || shelves is null || cloud is null || beacons is null || screens is null || admin is null || temperature is null || rtc is null || pickToLight is null
             ? null
-            : new GatewayConfiguration(gateway, store, simulation, detection, cloud, beacons, shelves.Shelves, screens, admin, temperature, rtc);
+            : new GatewayConfiguration(gateway, store, simulation, detection, cloud, beacons, shelves.Shelves, screens, admin, temperature, rtc, pickToLight);
         return settings is not null;
     }
 

@@ -11,6 +11,7 @@ using Edge.Gateway.Dashboard;
 using Edge.Gateway.Observability;
 using Edge.Gateway.Offers;
 using Edge.Gateway.Omnichannel;
+using Edge.Gateway.PickToLight;
 using Edge.Gateway.Simulation;
 using Edge.Gateway.StoreData;
 using Edge.Gateway.Temperature;
@@ -144,7 +145,7 @@ public static partial class GatewayHost
         // The simulated store's case stands by its demo shelves, as its screens do.
         bool demoCases = settings.Temperature.Cases.Count == 0 && settings.Shelves.Count == 0 && simulate;
         var cases = new ChilledCases(demoCases ? DemoStoreLayout.ChilledCases() : settings.Temperature.Cases);
-        if (settings.Screens.ProblemsWith(layout).Concat(settings.Temperature.ProblemsWith(layout)).ToList() is { Count: > 0 } screenProblems)
+        if (settings.Screens.ProblemsWith(layout).Concat(settings.Temperature.ProblemsWith(layout)).Concat(settings.PickToLight.ProblemsWith(layout)).ToList() is { Count: > 0 } screenProblems)
         {
             foreach (string problem in screenProblems)
             {
@@ -160,6 +161,7 @@ public static partial class GatewayHost
         builder.AddShelves(layout);
         builder.AddStoreData();
         builder.AddOmnichannel();
+        builder.AddPickToLight();
         builder.AddCloudSync(settings.Cloud.Mode);
         builder.AddBeacons();
         builder.AddSignage(screens);
@@ -197,6 +199,7 @@ public static partial class GatewayHost
         app.MapShelves();
         app.MapBeacons();
         app.MapOmnichannel();
+        app.MapPickToLight();
         app.MapSignage();
         app.MapOffers();
         app.MapTemperature();

@@ -31,7 +31,8 @@ public sealed record AvailabilityChanged(SkuAvailability Availability, DateTimeO
 public sealed record ClockChanged(string? Reason, DateTimeOffset Timestamp) : OmnichannelEvent(Timestamp);
 
 /// <summary>Computes availability per SKU from the committed shelf counts, reservations and online stock.</summary>
-public sealed class AvailabilityCalculator(ShelfLayout layout, StockBoard board, StoreDataView data, TimeProvider time, IOptions<OmnichannelOptions> options)
+/// <remarks>A line pick-to-light confirmed by the weight (<paramref name="picked"/>) no longer counts as reserved, before the cloud echoes <c>picked</c>: the shelf count already shows it.</remarks>
+public sealed class AvailabilityCalculator(ShelfLayout layout, StockBoard board, StoreDataView data, TimeProvider time, IOptions<OmnichannelOptions> options, PickToLight.PickedLines? picked = null)
 {
     /// <summary>Every SKU on a shelf or in a reservation, in SKU order.</summary>
     public IReadOnlyList<SkuAvailability> All()
@@ -51,7 +52,7 @@ public sealed class AvailabilityCalculator(ShelfLayout layout, StockBoard board,
         ShelfPart[] shelves = [.. layout.Shelves.Where(s => s.Sku == sku).Select(s => board.Get(s.Id) is { } row
             ? new ShelfPart(s.Id, row.Counted && row.Status != SlotStatus.Faulted ? row.Count : null, row.Status.ToString().ToLowerInvariant())
             : new ShelfPart(s.Id, null, "starting"))];
-        ReservationLine[] holding = [.. lines.Where(r => r.Holds(now)).OrderBy(r => r.OrderId, StringComparer.Ordinal)];
+        ReservationLine[] holding = [.. lines.Where(r => r.Holds(now) && picked?.Contains(r.OrderId, r.Sku) != true).OrderBy(r => r.OrderId, StringComparer.Ordinal)];
         int reserved = holding.Sum(r => r.Quantity);
         int? shelfUnits = shelves.Length > 0 && shelves.All(p => p.Count is not null) ? shelves.Sum(p => p.Count!.Value) : null;
         OnlineStockLevel? online = data.Online(sku);

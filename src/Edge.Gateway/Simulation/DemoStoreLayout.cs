@@ -77,6 +77,26 @@ public static class DemoStoreLayout
         new() { Id = "C-01", Name = "Drinks & dairy case", Shelves = ["D-01", "D-02", "D-03", "D-04"], MinDuration = TimeSpan.FromMinutes(5) },
     ];
 
+    /// <summary>LEDs of the demo strip under each demo shelf's edge.</summary>
+    public const int LedsPerShelf = 8;
+
+    /// <summary>
+    /// The simulated store's pick-to-light strip when none is configured: on, on SPI 0.0, <see cref="LedsPerShelf"/>
+    /// LEDs under each demo shelf in layout order.
+    /// </summary>
+    public static void FillInPickToLight(PickToLight.PickToLightOptions options, IReadOnlyList<ShelfOptions> shelves)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(shelves);
+        options.Enabled = true;
+        options.Length = LedsPerShelf * shelves.Count;
+        options.Shelves.Clear();
+        for (int i = 0; i < shelves.Count; i++)
+        {
+            options.Shelves.Add(new PickToLight.ShelfLightOptions { ShelfId = shelves[i].Id, First = i * LedsPerShelf, Count = LedsPerShelf });
+        }
+    }
+
     /// <summary>The simulated tray weight of slot <paramref name="index"/>.</summary>
     internal static double TrayGrams(int index) => 320 + (17 * (index % 7));
 

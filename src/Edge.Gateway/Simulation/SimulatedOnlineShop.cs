@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Edge.Gateway.Commands;
+using Edge.Gateway.Events;
+using Edge.Gateway.PickToLight;
 using Edge.Gateway.Shelves;
 using Edge.Gateway.StoreData;
 using Microsoft.Extensions.Options;
@@ -11,10 +13,12 @@ namespace Edge.Gateway.Simulation;
 /// The demo without a cloud: seeds the simulated store's catalog, promotions (windows around the start, one ending a
 /// few minutes after it, one starting a few minutes after it) and online stock, then plays the online shop: online
 /// stock moves and click-and-collect orders arrive, are picked by the simulated staff and collected. Everything goes
-/// through <see cref="ApplyStoreData"/>, the path cloud messages take.
+/// through <see cref="ApplyStoreData"/>, the path cloud messages take. With pick-to-light the staff take the quantity
+/// off the shelf that is lit for the line, and the shop marks the line <c>picked</c> only when the gateway reports
+/// <see cref="ReservationPicked"/> (what a cloud does with the upstream message), so the weight confirms it.
 /// </summary>
 internal sealed class SimulatedOnlineShop(CommandDispatcher commands, ShelfLayout layout, SimulatedStore store, StoreDataView data, TimeProvider time,
-    IOptions<SimulationOptions> options, IHostApplicationLifetime lifetime, ILogger<SimulatedOnlineShop> logger) : BackgroundService
+    IOptions<SimulationOptions> options, IHostApplicationLifetime lifetime, ILogger<SimulatedOnlineShop> logger, EventBus bus, PickToLightService? lights = null) : BackgroundService
 {
     /// <summary>Mean gap between two online stock changes.</summary>
     public static readonly TimeSpan StockEvery = TimeSpan.FromSeconds(15);
@@ -28,6 +32,9 @@ internal sealed class SimulatedOnlineShop(CommandDispatcher commands, ShelfLayou
     private readonly Random _random = new(options.Value.Seed);
     private readonly Dictionary<string, long> _online = new(StringComparer.Ordinal);
     private readonly List<(string Order, string Sku, string ShelfId, int Quantity, DateTimeOffset At, DateTimeOffset PickupBy, bool Picked)> _orders = [];
+    // Subscribed at once: a pick the gateway reports is never missed (a dropped one only leaves that line lit until it expires).
+    private readonly Subscription<ReservationPicked> _reports = bus.Subscribe<ReservationPicked>("simulated online shop", 64, FullPolicy.DropOldestAndResync);
+    private readonly HashSet<string> _taken = new(StringComparer.Ordinal);
     private int _orderNumber = 1000;
 
     /// <summary>Seeds the store data of the simulated store at <paramref name="now"/>; returns how many kinds were stored.</summary>
@@ -91,10 +98,34 @@ internal sealed class SimulatedOnlineShop(CommandDispatcher commands, ShelfLayou
             await DeltaAsync(StoreDataKinds.Reservations, [Reservation(order, shelf.Sku, quantity, "reserved", pickupBy)], cancellationToken);
         }
 
+        while (_reports.TryRead(out Delivery<ReservationPicked> report))
+        {
+            int at = report.Event is { } r ? _orders.FindIndex(o => o.Order == r.Line.OrderId && o.Sku == r.Line.Sku && !o.Picked) : -1;
+            if (at >= 0)
+            {
+                var o = _orders[at];
+                _orders[at] = o with { Picked = true };
+                await DeltaAsync(StoreDataKinds.Reservations, [Reservation(o.Order, o.Sku, o.Quantity, "picked", o.PickupBy)], cancellationToken);
+            }
+        }
+
         for (int i = _orders.Count - 1; i >= 0; i--)
         {
             var o = _orders[i];
-            if (!o.Picked && now - o.At >= PickAfter)
+            if (!o.Picked && now - o.At >= PickAfter && lights?.Status is { Enabled: true } strip)
+            {
+                // The staff take the quantity off the lit shelf, once; the gateway's report marks the line picked.
+                if (strip.Lit.FirstOrDefault(l => l.OrderId == o.Order && l.Sku == o.Sku) is { } lit && _taken.Add(o.Order + ":" + o.Sku))
+                {
+                    store.Pick(lit.ShelfId, o.Quantity);
+                }
+                else if (now >= o.PickupBy)
+                {
+                    _orders.RemoveAt(i); // never lit, or not confirmed: the line has expired and the light is off
+                    _taken.Remove(o.Order + ":" + o.Sku);
+                }
+            }
+            else if (!o.Picked && now - o.At >= PickAfter)
             {
                 // The staff take the items off the shelf, then mark the line picked: the shelf count now shows it.
                 if (store.Pick(o.ShelfId, o.Quantity) == SimulatedActionResult.Done)
@@ -106,9 +137,17 @@ internal sealed class SimulatedOnlineShop(CommandDispatcher commands, ShelfLayou
             else if (o.Picked && now - o.At >= PickAfter * 2)
             {
                 _orders.RemoveAt(i);
+                _taken.Remove(o.Order + ":" + o.Sku);
                 await DeltaAsync(StoreDataKinds.Reservations, [Reservation(o.Order, o.Sku, o.Quantity, "collected", o.PickupBy)], cancellationToken);
             }
         }
+    }
+
+    /// <inheritdoc />
+    public override void Dispose()
+    {
+        _reports.Dispose();
+        base.Dispose();
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

@@ -1,4 +1,6 @@
 using System.Device.Gpio;
+using System.Device.Spi;
+using Edge.Drivers.Lights.Simulation;
 using System.Text.Json;
 using Edge.Gateway.Hosting;
 using Edge.Gateway.Shelves;
@@ -42,6 +44,20 @@ public static class SimulationRegistration
             {
                 b.ReplayFile = WriteCapture(simulation.Value.Seed);
             }
+        });
+        // The demo shelves get the demo strip unless the configuration says anything of pick-to-light's own.
+        builder.Services.AddOptions<PickToLight.PickToLightOptions>().PostConfigure<IConfiguration>((p, configuration) =>
+        {
+            if (!configuration.GetSection("Shelves").GetChildren().Any() && p.Shelves.Count == 0 && configuration["PickToLight:Enabled"] is null)
+            {
+                DemoStoreLayout.FillInPickToLight(p, layout.Shelves);
+            }
+        });
+        // The strip's SPI device is a simulated WS2812B strip that decodes the bit stream the real binding sends.
+        builder.Services.AddSingleton<Func<SpiDevice>>(sp =>
+        {
+            PickToLight.PickToLightOptions p = sp.GetRequiredService<IOptions<PickToLight.PickToLightOptions>>().Value;
+            return () => new SimulatedWs2812Strip(Math.Max(1, p.Length), p.SpiBus, p.ChipSelect);
         });
         if (onlineShop)
         {

@@ -24,6 +24,7 @@ public partial class ConfigurationReferenceTests
         (typeof(Edge.Gateway.Admin.AdminOptions), "Admin"),
         (typeof(Edge.Gateway.Temperature.TemperatureOptions), "Temperature"),
         (typeof(Edge.Gateway.Clock.RtcOptions), "Rtc"),
+        (typeof(Edge.Gateway.PickToLight.PickToLightOptions), "PickToLight"),
     ];
 
     // Bound by hand beside a list (Screens:N are the screens, Screens:OfflineAfter a setting of them all).
