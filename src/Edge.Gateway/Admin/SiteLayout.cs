@@ -120,7 +120,7 @@ public static class SiteLayout
         }
 
         var layout = new Shelves.ShelfLayout(settings.Shelves, Simulated: true);
-        return settings.Screens.ProblemsWith(layout);
+        return settings.ProblemsWith(layout);
     }
 
     private static void Store(JsonObject site, LayoutKind kind, List<JsonObject> list)

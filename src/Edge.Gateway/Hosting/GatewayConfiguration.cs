@@ -75,6 +75,14 @@ public sealed record GatewayConfiguration(GatewayOptions Gateway, StoreOptions S
         return settings is not null;
     }
 
+    /// <summary>
+    /// What names a shelf <paramref name="layout"/> does not have (screens, chilled cases, the pick-to-light strip):
+    /// checked at start and before a layout change is accepted, so removing a shelf cannot leave a gateway that will
+    /// not start.
+    /// </summary>
+    public IEnumerable<string> ProblemsWith(ShelfLayout layout) =>
+        Screens.ProblemsWith(layout).Concat(Temperature.ProblemsWith(layout)).Concat(PickToLight.ProblemsWith(layout));
+
     /// <summary>True when the kernel exposes a GPIO character device.</summary>
     public static bool HasGpioChip() => Directory.Exists("/dev") && Directory.EnumerateFiles("/dev", "gpiochip*").Any();
 }

@@ -145,7 +145,7 @@ public static partial class GatewayHost
         // The simulated store's case stands by its demo shelves, as its screens do.
         bool demoCases = settings.Temperature.Cases.Count == 0 && settings.Shelves.Count == 0 && simulate;
         var cases = new ChilledCases(demoCases ? DemoStoreLayout.ChilledCases() : settings.Temperature.Cases);
-        if (settings.Screens.ProblemsWith(layout).Concat(settings.Temperature.ProblemsWith(layout)).Concat(settings.PickToLight.ProblemsWith(layout)).ToList() is { Count: > 0 } screenProblems)
+        if (settings.ProblemsWith(layout).ToList() is { Count: > 0 } screenProblems)
         {
             foreach (string problem in screenProblems)
             {

@@ -31,6 +31,28 @@ public sealed class SiteLayoutTests : IDisposable
     }
 
     [Fact]
+    public void RemovingAShelfAChilledCaseOrThePickToLightStripStillNames_IsRefused_AndTheFileIsUnchanged()
+    {
+        SiteLayout.Add(_dir, _overrides, LayoutKind.Shelves, Shelf("A-1"));
+        SiteLayout.Add(_dir, _overrides, LayoutKind.Shelves, Shelf("A-2"));
+        _overrides["Temperature:Cases:0:Id"] = "C-1";
+        _overrides["Temperature:Cases:0:Shelves:0"] = "A-1";
+        _overrides["PickToLight:Enabled"] = "true";
+        _overrides["PickToLight:Length"] = "16";
+        _overrides["PickToLight:Shelves:0:ShelfId"] = "A-2";
+        _overrides["PickToLight:Shelves:0:First"] = "0";
+        _overrides["PickToLight:Shelves:0:Count"] = "8";
+        byte[] before = File.ReadAllBytes(SitePath);
+
+        var chilled = Assert.Throws<LayoutException>(() => SiteLayout.Remove(_dir, _overrides, LayoutKind.Shelves, "A-1"));
+        var lit = Assert.Throws<LayoutException>(() => SiteLayout.Remove(_dir, _overrides, LayoutKind.Shelves, "A-2"));
+
+        Assert.Contains("Temperature:Cases:0:Shelves: no shelf 'A-1' is configured", chilled.Message, StringComparison.Ordinal);
+        Assert.Contains("PickToLight:Shelves:0", lit.Message, StringComparison.Ordinal);
+        Assert.Equal(before, File.ReadAllBytes(SitePath));
+    }
+
+    [Fact]
     public void AnInvalidShelf_IsRefusedNamingTheKey_AndTheFileIsUnchanged()
     {
         SiteLayout.Add(_dir, _overrides, LayoutKind.Shelves, Shelf("A-1"));

@@ -29,7 +29,7 @@ public sealed class HealthSummaryProcessTests : IDisposable
         Assert.Equal("online", retained.GetProperty("state").GetString());
         JsonElement health = retained.GetProperty("health");
         Assert.Contains(health.GetProperty("status").GetString(), (string[])["healthy", "degraded"]);
-        Assert.Equal(["beacons", "cloud", "shelves", "signage", "store-data"], health.GetProperty("areas").EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["beacons", "cloud", "pick-to-light", "shelves", "signage", "store-data", "temperature"], health.GetProperty("areas").EnumerateObject().Select(p => p.Name));
         Assert.Equal(12, health.GetProperty("shelves").GetProperty("total").GetInt32());
         Assert.Equal(0, health.GetProperty("shelves").GetProperty("faulted").GetInt32());
         Assert.True(health.GetProperty("outbox").GetProperty("pending").GetInt64() >= 0);
