@@ -34,10 +34,16 @@ public sealed class TemperatureRecords(GatewayDatabase database)
             try
             {
                 ILiteCollection<BsonDocument> r = db.GetCollection(Readings);
-                r.InsertBulk(readings.Select(x => new BsonDocument
+                // Keyed by case and time: a round stored again (a commit whose outcome was unknown) replaces itself.
+                foreach (CaseReading x in readings)
                 {
-                    ["case"] = x.CaseId, ["at"] = x.At.ToUnixTimeMilliseconds(), ["c"] = x.Celsius is { } c ? new BsonValue(c) : BsonValue.Null, ["fault"] = x.Fault,
-                }));
+                    r.Upsert(new BsonDocument
+                    {
+                        ["_id"] = string.Create(CultureInfo.InvariantCulture, $"{x.CaseId}|{x.At.ToUnixTimeMilliseconds():D13}"),
+                        ["case"] = x.CaseId, ["at"] = x.At.ToUnixTimeMilliseconds(), ["c"] = x.Celsius is { } c ? new BsonValue(c) : BsonValue.Null, ["fault"] = x.Fault,
+                    });
+                }
+
                 ILiteCollection<BsonDocument> d = db.GetCollection(Days);
                 foreach (CaseDay day in days)
                 {

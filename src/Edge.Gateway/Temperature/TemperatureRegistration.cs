@@ -90,6 +90,7 @@ internal sealed class TemperatureHealthCheck(TemperatureService service) : IHeal
                 cases = cases.Select(c => new { caseId = c.CaseId, status = c.Status, celsius = c.Celsius, fault = c.Fault, at = c.At }).ToList(),
                 faulted = cases.Count(c => c.Status == "faulted"),
                 high = cases.Count(c => c.Status == "high"),
+                stale = cases.Count(c => c.Status == "stale"),
                 waiting = service.Waiting,
                 dropped = service.Dropped,
                 lastError = service.LastError,

@@ -1,3 +1,4 @@
+using Edge.Cloud.Outbox;
 using Edge.Drivers.Temperature;
 using Edge.Gateway.Events;
 using Edge.Gateway.Omnichannel;
@@ -6,7 +7,7 @@ using Microsoft.Extensions.Options;
 namespace Edge.Gateway.Temperature;
 
 /// <summary>A case as the dashboard and <c>GET /api/temperature</c> show it. Field names are a contract.</summary>
-/// <param name="Status"><c>starting</c> (not read yet), <c>ok</c>, <c>high</c> (above its limit, alerted or not yet) or <c>faulted</c>.</param>
+/// <param name="Status"><c>starting</c> (not read yet), <c>ok</c>, <c>high</c> (above its limit, alerted or not yet), <c>faulted</c>, or <c>stale</c> (no reading for three intervals: the reader is stuck).</param>
 public sealed record CaseState(string CaseId, string? Name, string Sensor, string Status, double? Celsius, string? Fault, DateTimeOffset? At,
     double High, DateTimeOffset? OutOfRangeSince, bool Alerted, IReadOnlyList<string> Shelves);
 
@@ -46,12 +47,14 @@ public sealed class TemperatureService : BackgroundService
     private readonly List<CaseReading> _waiting = [];
     private readonly Dictionary<(string CaseId, DateOnly Date), CaseDay> _waitingDays = [];
     private readonly Lock _lock = new();
+    private readonly StoreClock? _clock;
+    private readonly Func<bool?> _ntpSynchronised;
     private DateOnly? _prunedOn;
     private bool _restored;
 
     /// <summary>Opens every case's sensor (a sensor that cannot be opened reads as faulted).</summary>
     public TemperatureService(ChilledCases cases, IOptions<TemperatureOptions> options, IOptions<OmnichannelOptions> store, ICaseSensorFactory sensors,
-        TemperatureRecords records, EventBus bus, TimeProvider time, ILogger<TemperatureService> logger)
+        TemperatureRecords records, EventBus bus, TimeProvider time, ILogger<TemperatureService> logger, StoreClock? clock = null, Func<bool?>? ntpSynchronised = null)
     {
         ArgumentNullException.ThrowIfNull(cases);
         ArgumentNullException.ThrowIfNull(options);
@@ -64,6 +67,8 @@ public sealed class TemperatureService : BackgroundService
         _time = time ?? throw new ArgumentNullException(nameof(time));
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
         _zone = TimeZoneInfo.FindSystemTimeZoneById(store.Value.TimeZone);
+        _clock = clock;
+        _ntpSynchronised = ntpSynchronised ?? Clock.ClockRegistration.NtpSynchronised;
         _sensors = [.. _cases.Select(sensors.Open)];
         _excursions = [.. _cases.Select(c => new CaseExcursions(c.Id, c.Limits(_options.Interval), _zone))];
         _last = new CaseReading?[_cases.Count];
@@ -150,7 +155,18 @@ public sealed class TemperatureService : BackgroundService
         var round = new CaseReading[_cases.Count];
         for (int i = 0; i < _cases.Count; i++)
         {
-            TemperatureReading reading = _sensors[i].Read();
+            TemperatureReading reading;
+            try
+            {
+                reading = _sensors[i].Read();
+            }
+#pragma warning disable CA1031 // a driver that throws what it should have reported is one faulted case, not a stopped round
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+#pragma warning restore CA1031
+            {
+                reading = TemperatureReading.Faulted($"the sensor at {_sensors[i].Where} failed: {ex.GetType().Name}: {ex.Message}");
+            }
+
             round[i] = new CaseReading(_cases[i].Id, _time.GetUtcNow(), reading.Celsius, reading.Fault);
         }
 
@@ -233,52 +249,68 @@ public sealed class TemperatureService : BackgroundService
         base.Dispose();
     }
 
-    /// <inheritdoc />
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>Publishes every case's record of today and yesterday again (the cloud lost some: a full queue, a refused outbox).</summary>
+    public void RepublishDays()
     {
-        if (_cases.Count == 0)
+        DateTimeOffset now = _time.GetUtcNow();
+        DateOnly today = DateOf(now);
+        var days = new List<CaseDayChanged>();
+        lock (_lock)
         {
-            return;
+            for (int i = 0; i < _cases.Count; i++)
+            {
+                foreach (DateOnly date in (DateOnly[])[today.AddDays(-1), today])
+                {
+                    CaseDay day = _excursions[i].Record(date);
+                    if (day.Readings > 0 || day.MinutesFaulted > 0)
+                    {
+                        days.Add(new CaseDayChanged(day, _cases[i].High, now));
+                    }
+                }
+            }
         }
 
-        try
+        foreach (CaseDayChanged day in days)
         {
-            if (!_restored)
-            {
-                await OnOwnThread(Restore);
-            }
-
-            using var timer = new PeriodicTimer(_options.Interval, _time);
-            do
-            {
-                await OnOwnThread(() => ReadRound());
-            }
-            while (await timer.WaitForNextTickAsync(stoppingToken));
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
+            _bus.Publish<TemperatureEvent>(day);
         }
     }
 
-    // A sensor read blocks for its conversion: not on the thread pool, which the web server and the journal need.
-    private static Task OnOwnThread(Action work)
+    /// <inheritdoc />
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        _cases.Count == 0 ? Task.CompletedTask : WriterThread.Start("temperature", () => Run(stoppingToken));
+
+    // One thread for the life of the gateway: a sensor read blocks for its conversion (up to 750 ms for a DS18B20),
+    // which has no place on the thread pool the web server and the journal need.
+    private void Run(CancellationToken stoppingToken)
     {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var thread = new Thread(() =>
+        if (!_restored)
         {
-            try
-            {
-                work();
-                done.SetResult();
-            }
-            catch (Exception ex)
-            {
-                done.SetException(ex);
-            }
-        })
-        { IsBackground = true, Name = "temperature" };
-        thread.Start();
-        return done.Task;
+            Guarded("take up the stored readings", Restore);
+        }
+
+        using var timer = new PeriodicTimer(_options.Interval, _time);
+        do
+        {
+            Guarded("read the cases", () => ReadRound());
+        }
+        while (WriterThread.WaitAny(timer.WaitForNextTickAsync(stoppingToken).AsTask()) == 0 && !stoppingToken.IsCancellationRequested);
+    }
+
+    // A round that fails for a reason nobody foresaw is logged and the next one tried: the hygiene record goes on, and
+    // the shelves and the cloud are not stopped with it.
+    private void Guarded(string what, Action work)
+    {
+        try
+        {
+            work();
+        }
+#pragma warning disable CA1031 // the loop must outlive what it did not foresee; the failure is logged with its stack trace
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+#pragma warning restore CA1031
+        {
+            TemperatureLog.RoundFailed(_logger, what, ex);
+        }
     }
 
     private void Save(List<CaseReading> readings, List<CaseDay> days, DateTimeOffset now)
@@ -299,14 +331,18 @@ public sealed class TemperatureService : BackgroundService
                 }
             }
 
-            if (LastError is not null)
+            bool recovered = LastError is not null;
+            LastError = null;
+            if (recovered)
             {
                 TemperatureLog.Saved(_logger, readings.Count);
+                // What the cloud was told while the card was full may not have reached the outbox either.
+                RepublishDays();
             }
 
-            LastError = null;
             DateOnly today = DateOf(now);
-            if (_prunedOn != today)
+            // Only by a clock NTP vouches for: an RTC or an operator a year ahead would otherwise prune the whole record.
+            if (_prunedOn != today && _clock is { Plausible: true } && _ntpSynchronised() == true)
             {
                 _prunedOn = today;
                 _ = _records.Prune(today, now);
@@ -342,7 +378,9 @@ public sealed class TemperatureService : BackgroundService
         CaseOptions c = _cases[i];
         CaseExcursions x = _excursions[i];
         CaseReading? r = _last[i];
-        string status = r is null ? "starting" : r.Fault is not null ? "faulted" : x.OutOfRangeSince is not null ? "high" : "ok";
+        // A reading older than three intervals: the reader is stuck (a bus that hangs), and the record has stopped.
+        string status = r is null ? "starting" : _time.GetUtcNow() - r.At > 3 * _options.Interval ? "stale"
+            : r.Fault is not null ? "faulted" : x.OutOfRangeSince is not null ? "high" : "ok";
         return new CaseState(c.Id, c.Name, _sensors[i].Where, status, r?.Celsius, r?.Fault, r?.At, c.High, x.OutOfRangeSince, x.Alerted, c.Shelves);
     }
 }
@@ -370,4 +408,7 @@ internal static partial class TemperatureLog
 
     [LoggerMessage(1505, LogLevel.Information, "Temperature: {Readings} stored readings taken up for {Cases} cases")]
     public static partial void Restored(ILogger logger, int readings, int cases);
+
+    [LoggerMessage(1506, LogLevel.Error, "Temperature: could not {What}; trying again next round")]
+    public static partial void RoundFailed(ILogger logger, string what, Exception exception);
 }

@@ -159,6 +159,37 @@ public sealed class TemperatureServiceTests : IDisposable
     }
 
     [Fact]
+    public async Task TheServiceReadsOnItsOwnThreadEachInterval_ASensorThatThrowsIsOneFaultedCase_AndAStuckReaderShowsAsStale()
+    {
+        _throwing = true;
+        using TemperatureService service = Service();
+        await service.StartAsync(CancellationToken.None);
+        await WaitForAsync(() => service.States()[0].At is not null, "the first round");
+        Assert.Contains("failed: InvalidOperationException: the bus hung up", service.States()[0].Fault, StringComparison.Ordinal);
+        Assert.Equal("ok", service.States()[1].Status);
+
+        _throwing = false;
+        _time.Advance(Interval);
+        await WaitForAsync(() => service.States()[0].Status == "ok", "the next round");
+        Assert.Equal(2, new TemperatureRecords(_database).Of(new DateOnly(2026, 7, 1)).Single(d => d.CaseId == "C-02").Readings);
+
+        await service.StopAsync(CancellationToken.None);
+        _time.Advance(4 * Interval); // nobody reads any more
+        Assert.Equal("stale", service.States()[0].Status);
+    }
+
+    [Fact]
+    public void ARoundStoredTwice_ReplacesItself()
+    {
+        var records = new TemperatureRecords(_database);
+        CaseReading[] round = [new("C-01", _time.GetUtcNow(), 4.2, null)];
+        records.Save(round, []);
+        records.Save(round, []);
+
+        Assert.Single(records.Since(_time.GetUtcNow().AddMinutes(-1)));
+    }
+
+    [Fact]
     public void TheShelvesOfACase_GetItsLastTemperature_OnlyWhileItIsFresh()
     {
         using TemperatureService service = Service();
@@ -169,6 +200,18 @@ public sealed class TemperatureServiceTests : IDisposable
         Assert.Null(service.CelsiusOfShelf("D-01"));
     }
 
+    private bool _throwing;
+
+    private static async Task WaitForAsync(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, what + ": not within 30 s");
+            await Task.Delay(10);
+        }
+    }
+
     private TemperatureService Service(TemperatureRecords? records = null)
     {
         CaseOptions[] cases =
@@ -177,7 +220,7 @@ public sealed class TemperatureServiceTests : IDisposable
             new() { Id = "C-02", Address = "0x45" },
         ];
         return new TemperatureService(new ChilledCases(cases), Options.Create(new TemperatureOptions { Interval = Interval }), Options.Create(new OmnichannelOptions()),
-            new Chips(_chips), records ?? new TemperatureRecords(_database), _bus, _time, NullLogger<TemperatureService>.Instance);
+            new Chips(_chips, () => _throwing), records ?? new TemperatureRecords(_database), _bus, _time, NullLogger<TemperatureService>.Instance);
     }
 
     private static void Fill(string path)
@@ -225,9 +268,20 @@ public sealed class TemperatureServiceTests : IDisposable
 
     private static List<CaseAlert> Alerts(Subscription<TemperatureEvent> events) => [.. Drain(events).OfType<CaseAlertRaised>().Select(a => a.Alert)];
 
-    private sealed class Chips(Dictionary<string, SimulatedSht3x> chips) : ICaseSensorFactory
+    private sealed class Chips(Dictionary<string, SimulatedSht3x> chips, Func<bool> throwing) : ICaseSensorFactory
     {
-        public ITemperatureSensor Open(CaseOptions options) => new Sht3xSensor(new Unowned(chips[options.Id]));
+        public ITemperatureSensor Open(CaseOptions options) =>
+            options.Id == "C-01" ? new Throwing(new Sht3xSensor(new Unowned(chips[options.Id])), throwing) : new Sht3xSensor(new Unowned(chips[options.Id]));
+    }
+
+    // A driver with a bug of its own: it throws where it should have reported a fault.
+    private sealed class Throwing(ITemperatureSensor inner, Func<bool> throwing) : ITemperatureSensor
+    {
+        public string Where => inner.Where;
+
+        public TemperatureReading Read() => throwing() ? throw new InvalidOperationException("the bus hung up") : inner.Read();
+
+        public void Dispose() => inner.Dispose();
     }
 
     // The chip outlives each service that reads it (the driver disposes what it is given).
