@@ -37,7 +37,37 @@ public sealed class GatewayClock : TimeProvider
         }
     }
 
-    /// <summary>When the system clock stepped and the offset was dropped, or null.</summary>
+    /// <summary>
+    /// Moves the gateway's time to <paramref name="offset"/> from the system clock (following the RTC as the system
+    /// clock drifts from it), unless the system clock has stepped since: then the system clock is the time.
+    /// </summary>
+    public void Follow(TimeSpan offset)
+    {
+        lock (_lock)
+        {
+            if (SystemClockSetAt is null)
+            {
+                _offset = offset;
+                _anchorWall = _system.GetUtcNow();
+                _anchorTicks = _system.GetTimestamp();
+            }
+        }
+    }
+
+    /// <summary>The system clock is the time from now on (NTP vouches for it).</summary>
+    public void Release()
+    {
+        lock (_lock)
+        {
+            if (_offset != TimeSpan.Zero)
+            {
+                _offset = TimeSpan.Zero;
+                SystemClockSetAt ??= _system.GetUtcNow();
+            }
+        }
+    }
+
+    /// <summary>When the system clock stepped (or NTP was found to vouch for it) and the offset was dropped, or null.</summary>
     public DateTimeOffset? SystemClockSetAt { get; private set; }
 
     /// <inheritdoc />

@@ -67,7 +67,7 @@ public static class ClockJudge
             {
                 null => "there is no RTC",
                 { Utc: null } r => $"the RTC has no time ({r.Fault}) and is set from the system clock",
-                { Utc: { } t } when (t - system).Duration() > TimeSpan.FromSeconds(1) => $"{Gap(t - system)} and is set from it",
+                { Utc: { } t } when (t - system).Duration() > TimeSpan.FromSeconds(2) => $"{Gap(t - system)} and is set from it",
                 _ => "the RTC agrees",
             };
             return new ClockVerdict(ClockTrust.Ntp, TimeSpan.Zero, null, $"trust the system clock: NTP synchronised it; {state}");
@@ -113,10 +113,11 @@ public static class ClockJudge
 }
 
 /// <summary>
-/// Keeps the RTC and the gateway's clock in step: every <see cref="RtcOptions.CheckInterval"/> it reads the RTC; while
-/// NTP is synchronised it sets the RTC from the system clock (at once when it is more than a second off or has no
-/// time, else every <see cref="RtcOptions.SyncInterval"/>); without NTP it reports a disagreement beyond the tolerance,
-/// which makes the store clock implausible.
+/// Keeps the RTC and the gateway's clock in step: every <see cref="RtcOptions.CheckInterval"/> it reads the RTC. While
+/// NTP is synchronised the system clock is the time and the RTC is set from it (at once when it is more than 2 s off
+/// or has no time, else every <see cref="RtcOptions.SyncInterval"/>). Without NTP, when the start went by the RTC, the
+/// gateway's clock follows the RTC as the system clock drifts; a disagreement beyond the tolerance that following cannot
+/// explain (the system clock was set, or it was ahead of the RTC at start) makes the store clock implausible.
 /// </summary>
 public sealed class RtcKeeper : BackgroundService, IClockWitness
 {
@@ -126,7 +127,11 @@ public sealed class RtcKeeper : BackgroundService, IClockWitness
     private readonly TimeProvider _system;
     private readonly DateTimeOffset _buildDate;
     private readonly ILogger _logger;
+    // The DS3231 holds whole seconds, written and read truncated: a healthy one reads up to about a second off.
+    private static readonly TimeSpan SetSlack = TimeSpan.FromSeconds(2);
+
     private readonly Lock _lock = new();
+    private readonly bool _following;
     private ClockVerdict _verdict;
     private RtcReading? _last;
     private DateTimeOffset _readAt;
@@ -146,6 +151,7 @@ public sealed class RtcKeeper : BackgroundService, IClockWitness
         _readAt = system.GetUtcNow();
         _verdict = ClockJudge.Judge(system.GetUtcNow(), ntpSynchronised() == true, _last, options.Tolerance, buildDate, atStart: true);
         Clock = new GatewayClock(system, _verdict.Offset, options.Tolerance);
+        _following = _verdict.Trust == ClockTrust.Rtc;
         if (rtc is not null)
         {
             RtcLog.Verdict(logger, _verdict.Trust.ToString(), _verdict.Advice);
@@ -197,26 +203,21 @@ public sealed class RtcKeeper : BackgroundService, IClockWitness
         DateTimeOffset system = _system.GetUtcNow();
         bool ntp = _ntp() == true;
         RtcReading reading = _rtc.Read();
-        if (ntp && (reading.Utc is not { } utc || (utc - system).Duration() > TimeSpan.FromSeconds(1) || _setAt is not { } at || system - at >= _options.SyncInterval))
+        if (ntp)
         {
-            try
+            // NTP vouches for the system clock, however it corrected it (a step, or a slew too slow to see as one).
+            Clock.Release();
+            if (reading.Utc is not { } utc || (utc - system).Duration() > SetSlack || _setAt is not { } at || system - at >= _options.SyncInterval)
             {
-                _rtc.SetTime(system);
-                lock (_lock)
-                {
-                    _setAt = system;
-                    _setError = null;
-                }
-
-                reading = _rtc.Read();
+                reading = SetFrom(system, reading);
             }
-            catch (IOException ex)
-            {
-                lock (_lock)
-                {
-                    _setError = ex.Message;
-                }
-            }
+        }
+        else if (_following && Clock.SystemClockSetAt is null && reading.Utc is { } rtcNow && rtcNow >= _buildDate
+            && (rtcNow - Clock.GetUtcNow()).Duration() > SetSlack && (rtcNow - Clock.GetUtcNow()).Duration() <= _options.Tolerance * 12)
+        {
+            // Going by the RTC with no NTP: the system clock drifts from it by a few seconds a day, which is followed,
+            // not taken for a disagreement that would switch off every time-limited promotion after a week offline.
+            Clock.Follow(Clock.Offset + (rtcNow - Clock.GetUtcNow()));
         }
 
         ClockVerdict verdict = ClockJudge.Judge(Clock.GetUtcNow(), ntp, reading, _options.Tolerance, _buildDate, atStart: false);
@@ -233,6 +234,31 @@ public sealed class RtcKeeper : BackgroundService, IClockWitness
         }
 
         return verdict;
+    }
+
+    // Set from the system clock, and read back.
+    private RtcReading SetFrom(DateTimeOffset system, RtcReading before)
+    {
+        try
+        {
+            _rtc!.SetTime(system);
+            lock (_lock)
+            {
+                _setAt = system;
+                _setError = null;
+            }
+
+            return _rtc.Read();
+        }
+        catch (IOException ex)
+        {
+            lock (_lock)
+            {
+                _setError = ex.Message;
+            }
+
+            return before;
+        }
     }
 
     /// <inheritdoc />

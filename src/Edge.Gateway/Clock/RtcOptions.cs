@@ -18,7 +18,7 @@ public sealed class RtcOptions
     /// <summary>How far the system clock and the RTC may be apart before one of them is wrong.</summary>
     public TimeSpan Tolerance { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>How often the RTC is set from the system clock while NTP is synchronised (and at once when it is off by more than a second).</summary>
+    /// <summary>How often the RTC is set from the system clock while NTP is synchronised (and at once when it is more than 2 s off).</summary>
     public TimeSpan SyncInterval { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>How often the RTC is compared with the system clock.</summary>
@@ -40,9 +40,10 @@ internal sealed class RtcOptionsValidator(BindingProblems binding) : SectionVali
             yield return $"Rtc:Address: '{o.Address}' is not an I2C address (the DS3231 answers at 0x68)";
         }
 
-        if (o.Tolerance < TimeSpan.FromSeconds(1) || o.Tolerance > TimeSpan.FromHours(1))
+        // The DS3231 keeps whole seconds: a healthy one reads up to a second off, so less than 2 s would flag it.
+        if (o.Tolerance < TimeSpan.FromSeconds(2) || o.Tolerance > TimeSpan.FromHours(1))
         {
-            yield return "Rtc:Tolerance must be from 00:00:01 to 01:00:00";
+            yield return "Rtc:Tolerance must be from 00:00:02 to 01:00:00";
         }
 
         if (o.SyncInterval < TimeSpan.FromMinutes(1) || o.SyncInterval > TimeSpan.FromDays(7))

@@ -78,16 +78,27 @@ public sealed class RtcKeeperTests
     }
 
     [Fact]
-    public void WhileRunning_AClockThatMovesAwayFromTheRtc_IsADisagreement_UntilNtpSettlesIt()
+    public void WithNoNtp_TheSystemClocksDrift_IsFollowed_ButASystemClockSetByHand_IsADisagreement_UntilNtpSettlesIt()
     {
         SimulatedDs3231 chip = SetChip(True);
-        var system = new FakeTimeProvider(True);
+        var system = new JumpingClock(True);
         _ntp = false;
         using RtcKeeper keeper = Keeper(chip, system);
         Assert.Equal(ClockTrust.Rtc, keeper.Check().Trust);
 
-        system.Advance(TimeSpan.FromMinutes(1));
-        _rtcTime.Advance(TimeSpan.FromMinutes(1) + TimeSpan.FromSeconds(30)); // a system clock slewed 30 s away (tolerance 5 s)
+        // A week offline: the Pi's crystal gains 3 s a day on the DS3231's.
+        for (int day = 0; day < 7; day++)
+        {
+            system.Advance(TimeSpan.FromDays(1));
+            system.Jump(TimeSpan.FromSeconds(3)); // too small for a step: drift
+            _rtcTime.Advance(TimeSpan.FromDays(1));
+            Assert.Equal(ClockTrust.Rtc, keeper.Check().Trust);
+        }
+
+        Assert.Null(keeper.Disagreement);
+        Assert.InRange((keeper.Clock.GetUtcNow() - _rtcTime.GetUtcNow()).Duration(), TimeSpan.Zero, TimeSpan.FromSeconds(2));
+
+        system.Jump(TimeSpan.FromMinutes(30)); // someone set the system clock by hand
         Assert.Equal(ClockTrust.Neither, keeper.Check().Trust);
         Assert.NotNull(keeper.Disagreement);
 
@@ -95,6 +106,40 @@ public sealed class RtcKeeperTests
         Assert.Equal(ClockTrust.Ntp, keeper.Check().Trust);
         Assert.Null(keeper.Disagreement);
         Assert.Equal(system.GetUtcNow(), new Ds3231Clock(new Unowned(chip)).Read().Utc);
+    }
+
+    [Fact]
+    public void NtpThatSlewsTheClockInsteadOfSteppingIt_StillEndsTheOffset()
+    {
+        SimulatedDs3231 chip = SetChip(True);
+        var system = new JumpingClock(True - TimeSpan.FromMinutes(10));
+        _ntp = false;
+        using RtcKeeper keeper = Keeper(chip, system);
+        Assert.Equal(TimeSpan.FromMinutes(10), keeper.Clock.Offset);
+
+        _ntp = true; // chrony synchronised by slewing: no step to see
+        Assert.Equal(ClockTrust.Ntp, keeper.Check().Trust);
+        Assert.Equal(TimeSpan.Zero, keeper.Clock.Offset);
+        Assert.Equal(system.GetUtcNow(), keeper.Clock.GetUtcNow());
+    }
+
+    [Fact]
+    public void AHealthyRtcReadASecondOff_IsNotSetAgainAtEveryCheck()
+    {
+        SimulatedDs3231 chip = SetChip(True);
+        var system = new JumpingClock(True + TimeSpan.FromMilliseconds(1900)); // the chip holds whole seconds
+        _ntp = true;
+        using RtcKeeper keeper = Keeper(chip, system);
+        keeper.Check(); // sets it once: it was never set by this gateway
+        int writes = chip.Writes;
+        for (int i = 0; i < 10; i++)
+        {
+            system.Advance(TimeSpan.FromMinutes(1));
+            _rtcTime.Advance(TimeSpan.FromMinutes(1));
+            keeper.Check();
+        }
+
+        Assert.Equal(writes, chip.Writes);
     }
 
     [Fact]

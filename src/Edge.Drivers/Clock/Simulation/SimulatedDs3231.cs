@@ -47,10 +47,18 @@ public sealed class SimulatedDs3231(TimeProvider time, int bus = 1) : I2cDevice
         _pointer = (byte)(value % Registers);
     }
 
+    /// <summary>Writes that set registers (not just the address pointer): how often the clock was set.</summary>
+    public int Writes { get; private set; }
+
     public override void Write(ReadOnlySpan<byte> buffer)
     {
         Nack();
         Count();
+        if (buffer.Length > 1)
+        {
+            Writes++;
+        }
+
         _pointer = (byte)(buffer[0] % Registers);
         if (_pointer == 0 && buffer.Length > 1)
         {
