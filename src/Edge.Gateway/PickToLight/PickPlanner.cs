@@ -10,14 +10,16 @@ public sealed record ShelfRange(string ShelfId, string Sku, int First, int Count
 /// <summary>A reservation line waiting to be picked, and the shelf lit for it in its order's colour.</summary>
 public sealed record LitLine(string OrderId, string Sku, int Quantity, string ShelfId, Color Color, DateTimeOffset Since)
 {
-    /// <summary>The line's key in the store data, <c>{orderId}:{sku}</c>.</summary>
+    /// <summary>The line's key in the store data, <c>{orderId}:{sku}</c> (not in the API's JSON: its parts are).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public string Key => OrderId + ":" + Sku;
 }
 
 /// <summary>A line the weight confirmed as picked, kept until the cloud's store data no longer shows it reserved.</summary>
 public sealed record PickedLine(string OrderId, string Sku, int Quantity, string ShelfId, DateTimeOffset PickedAt)
 {
-    /// <summary>The line's key in the store data, <c>{orderId}:{sku}</c>.</summary>
+    /// <summary>The line's key in the store data, <c>{orderId}:{sku}</c> (not in the API's JSON: its parts are).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public string Key => OrderId + ":" + Sku;
 }
 
@@ -83,7 +85,8 @@ public sealed class PickPlanner
     private readonly List<LitLine> _lit = [];
     private readonly Dictionary<string, PickedLine> _picked = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<(DateTimeOffset At, int Items)>> _removals = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, DateTimeOffset> _flashSince = new(StringComparer.Ordinal);
+    // Monotonic timestamps: a wall clock stepped back an hour must not flash a shelf for an hour.
+    private readonly Dictionary<string, long> _flashSince = new(StringComparer.Ordinal);
 
     /// <summary>A planner for a strip of <paramref name="length"/> LEDs, starting with the lines already picked (from the database).</summary>
     public PickPlanner(IEnumerable<ShelfRange> shelves, int length, TimeSpan confirmWithin, TimeProvider time, IEnumerable<PickedLine>? picked = null)
@@ -109,8 +112,7 @@ public sealed class PickPlanner
     /// <summary>The shelves flashing now.</summary>
     public IReadOnlyList<string> Flashing()
     {
-        DateTimeOffset now = _time.GetUtcNow();
-        return [.. _flashSince.Where(f => now - f.Value < FlashFor).Select(f => f.Key).Order(StringComparer.Ordinal)];
+        return [.. _flashSince.Where(f => _time.GetElapsedTime(f.Value) < FlashFor).Select(f => f.Key).Order(StringComparer.Ordinal)];
     }
 
     /// <summary>
@@ -225,15 +227,16 @@ public sealed class PickPlanner
                 Array.Fill(pixels, lines[i].Color, from, to - from);
             }
 
-            if (_flashSince.TryGetValue(shelf.ShelfId, out DateTimeOffset since))
+            if (_flashSince.TryGetValue(shelf.ShelfId, out long since))
             {
-                if (now - since >= FlashFor)
+                TimeSpan flashed = _time.GetElapsedTime(since);
+                if (flashed >= FlashFor)
                 {
                     _flashSince.Remove(shelf.ShelfId);
                 }
                 else
                 {
-                    bool on = (now - since).Ticks / FlashPhase.Ticks % 2 == 0;
+                    bool on = flashed.Ticks / FlashPhase.Ticks % 2 == 0;
                     Array.Fill(pixels, on ? FlashColor : Color.Black, shelf.First, shelf.Count);
                 }
             }
@@ -242,7 +245,7 @@ public sealed class PickPlanner
         return pixels;
     }
 
-    private void Flash(string shelfId) => _flashSince[shelfId] = _time.GetUtcNow();
+    private void Flash(string shelfId) => _flashSince[shelfId] = _time.GetTimestamp();
 
     private ShelfRange? ShelfFor(ReservationLine line, Func<string, int?>? itemsOn)
     {

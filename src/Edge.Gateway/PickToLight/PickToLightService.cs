@@ -80,10 +80,16 @@ public sealed class PickToLightService(IOptions<PickToLightOptions> options, She
         PickPlanner planner = _planner ?? throw new InvalidOperationException("Start first");
         DateTimeOffset now = time.GetUtcNow();
         long version = data.VersionOf(StoreDataKinds.Reservations)?.Version ?? -1;
-        if (version != _reservationsVersion || now - _reconciledAt >= ReconcileEvery)
+        // Either way apart: a clock stepped back must not stop the reconciling until it has caught up.
+        if (version != _reservationsVersion || (now - _reconciledAt).Duration() >= ReconcileEvery)
         {
             _reservationsVersion = version;
             _reconciledAt = now;
+            if (picked.Unsaved > 0)
+            {
+                Guard(picked.SaveUnsaved, "store the picked lines the disk refused");
+            }
+
             foreach (PickedLine done in planner.Reconcile(data.Reservations, id => board.Get(id) is { Counted: true } row ? row.Count : null))
             {
                 Guard(() => picked.Remove(done), "forget a picked line");
@@ -252,7 +258,7 @@ public sealed class PickToLightService(IOptions<PickToLightOptions> options, She
         }
         catch (Exception ex) when (ex is LiteDB.LiteException or IOException or UnauthorizedAccessException or ObjectDisposedException)
         {
-            // The light and the report do not wait for the disk; the line is only not kept across a restart.
+            // The light and the report do not wait for the disk: picked lines are counted in memory and stored later.
             PickToLightLog.StorageFailed(logger, what, ex);
         }
     }

@@ -14,6 +14,7 @@ public sealed class PickedLines
     private const string Collection = "pickedLines";
     private readonly GatewayDatabase _database;
     private readonly ConcurrentDictionary<string, PickedLine> _lines = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, PickedLine> _unsaved = new(StringComparer.Ordinal);
 
     /// <summary>Loads what is stored.</summary>
     public PickedLines(GatewayDatabase database)
@@ -31,20 +32,39 @@ public sealed class PickedLines
     /// <summary>Whether the line <c>{orderId}:{sku}</c> was picked here and the cloud has not yet said so.</summary>
     public bool Contains(string orderId, string sku) => !_lines.IsEmpty && _lines.ContainsKey(orderId + ":" + sku);
 
-    /// <summary>Stores a picked line (durable before it counts).</summary>
+    /// <summary>Picked lines the disk refused, kept in memory and stored by <see cref="SaveUnsaved"/>.</summary>
+    public int Unsaved => _unsaved.Count;
+
+    /// <summary>
+    /// Counts a picked line at once and stores it. A pick the weight confirmed happened whatever the disk says: on a
+    /// full card it is held in memory (availability, the light and the cloud go by it) and <see cref="SaveUnsaved"/>
+    /// stores it once the card takes writes again.
+    /// </summary>
+    /// <exception cref="LiteException">The disk refused it (it is still counted).</exception>
     public void Add(PickedLine line)
     {
         ArgumentNullException.ThrowIfNull(line);
-        _database.Run(db => db.GetCollection(Collection).Upsert(new BsonDocument
-        {
-            ["_id"] = line.Key,
-            ["orderId"] = line.OrderId,
-            ["sku"] = line.Sku,
-            ["quantity"] = line.Quantity,
-            ["shelfId"] = line.ShelfId,
-            ["ts"] = line.PickedAt.ToUnixTimeMilliseconds(),
-        }));
         _lines[line.Key] = line;
+        _unsaved[line.Key] = line;
+        SaveUnsaved();
+    }
+
+    /// <summary>Stores every line the disk refused before; throws while it still refuses.</summary>
+    public void SaveUnsaved()
+    {
+        foreach (PickedLine line in _unsaved.Values)
+        {
+            _database.Run(db => db.GetCollection(Collection).Upsert(new BsonDocument
+            {
+                ["_id"] = line.Key,
+                ["orderId"] = line.OrderId,
+                ["sku"] = line.Sku,
+                ["quantity"] = line.Quantity,
+                ["shelfId"] = line.ShelfId,
+                ["ts"] = line.PickedAt.ToUnixTimeMilliseconds(),
+            }));
+            _unsaved.TryRemove(line.Key, out _);
+        }
     }
 
     /// <summary>Forgets a line the cloud's store data no longer shows reserved.</summary>
@@ -53,6 +73,7 @@ public sealed class PickedLines
         ArgumentNullException.ThrowIfNull(line);
         // Out of memory first: a line that stays in the file only comes back at the next start and is forgotten again.
         _lines.TryRemove(line.Key, out _);
+        _unsaved.TryRemove(line.Key, out _);
         _database.Run(db => db.GetCollection(Collection).Delete(line.Key));
     }
 

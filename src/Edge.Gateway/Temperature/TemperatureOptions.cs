@@ -86,8 +86,11 @@ public sealed class CaseOptions
     /// <summary>The I2C bus number (<c>/dev/i2c-N</c>).</summary>
     public int Bus { get; set; } = 1;
 
-    /// <summary>The sensor's I2C address, <c>0x44</c> or decimal.</summary>
-    public string Address { get; set; } = "0x44";
+    /// <summary>The sensor's I2C address, hex (<c>0x45</c>) or decimal; none: <see cref="DefaultAddress"/>.</summary>
+    public string? Address { get; set; }
+
+    /// <summary>The SHT3x's and SHT4x's address with its ADDR pin low.</summary>
+    public const string DefaultAddress = "0x44";
 
     /// <summary>The TCA9548A multiplexer the sensor is behind, if any (<c>0x70</c> to <c>0x77</c>).</summary>
     public string? MuxAddress { get; set; }
@@ -108,7 +111,7 @@ public sealed class CaseOptions
     public TimeSpan MinDuration { get; set; } = TimeSpan.FromMinutes(15);
 
     /// <summary>The address as a number; null when it is not one.</summary>
-    public int? AddressValue => ParseAddress(Address);
+    public int? AddressValue => ParseAddress(Address ?? DefaultAddress);
 
     /// <summary>Where an I2C sensor is; null when an address is not a number.</summary>
     public SensorPlace? Place() =>
@@ -173,6 +176,12 @@ internal sealed class TemperatureOptionsValidator(BindingProblems binding) : Sec
             }
             else if (c.Sensor == TemperatureSensorKind.Ds18b20)
             {
+                // A key that does nothing is a mistake waiting: the technician meant an I2C sensor, or another case.
+                if (c.Address is not null || c.MuxAddress is not null || c.MuxChannel is not null)
+                {
+                    yield return $"{p}:Address, MuxAddress and MuxChannel are for I2C sensors: a Ds18b20 is found by its OneWireId";
+                }
+
                 if (Ds18b20Sensor.IdProblem(p, c.OneWireId) is { } id)
                 {
                     yield return id;
@@ -181,6 +190,10 @@ internal sealed class TemperatureOptionsValidator(BindingProblems binding) : Sec
                 {
                     yield return $"{p}:OneWireId '{c.OneWireId}' is already {oneWire[c.OneWireId!]}'s sensor";
                 }
+            }
+            else if (c.OneWireId is not null)
+            {
+                yield return $"{p}:OneWireId is for a Ds18b20: set {p}:Sensor to Ds18b20, or remove it";
             }
             else if (c.AddressValue is null)
             {

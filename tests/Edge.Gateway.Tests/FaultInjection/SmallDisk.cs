@@ -20,6 +20,28 @@ internal sealed class SmallDisk : IDisposable
     /// <summary>Free space the way an operator does, by making room: the filesystem grows to <paramref name="mebibytes"/>.</summary>
     public void Grow(int mebibytes) => Run("mount", "-o", $"remount,size={mebibytes}m", Path);
 
+    /// <summary>Fills what is left with one file, as a card that ran full; returns its path (delete it to make room).</summary>
+    public string Fill()
+    {
+        string path = System.IO.Path.Combine(Path, "filler");
+        using FileStream f = File.Create(path);
+        var block = new byte[64 * 1024];
+        try
+        {
+            while (true)
+            {
+                f.Write(block);
+                f.Flush(flushToDisk: true);
+            }
+        }
+        catch (IOException)
+        {
+            // Full.
+        }
+
+        return path;
+    }
+
     public void Dispose()
     {
         Run("umount", "-l", Path);

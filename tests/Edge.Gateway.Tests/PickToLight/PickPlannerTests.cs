@@ -260,6 +260,46 @@ public sealed class PickPlannerTests
     }
 
     [Fact]
+    public void AWallClockSteppedBackDuringAFlash_DoesNotMakeItLonger()
+    {
+        var clock = new JumpingClock(_time.GetUtcNow());
+        var planner = new PickPlanner(Shelves, 24, Window, clock, null);
+        planner.Reconcile([Line("A-1", "WATER", 2)]);
+        Assert.Equal(RemovalOutcome.WrongQuantity, planner.OnRemoved(Removed("W-01", "WATER", 3)).Outcome);
+
+        clock.Jump(TimeSpan.FromHours(-1)); // NTP stepped the clock back
+        clock.Advance(PickPlanner.FlashFor);
+
+        Assert.Empty(planner.Flashing());
+        Assert.Equal(All(PickPlanner.Palette[0], 8), Argb(planner.Render(), 16, 8));
+    }
+
+    [Fact]
+    public void APickAFullCardRefuses_StillCounts_AndIsStoredOnceTheCardTakesWritesAgain()
+    {
+        using var disk = new Edge.Gateway.Tests.FaultInjection.SmallDisk(2);
+        var line = new PickedLine("A-1", "WATER", 2, "W-01", _time.GetUtcNow());
+        using (GatewayDatabase db = GatewayDatabase.Open(disk.Path))
+        {
+            var picked = new PickedLines(db);
+            string filler = disk.Fill();
+
+            Assert.ThrowsAny<Exception>(() => picked.Add(line));
+            Assert.True(picked.Contains("A-1", "WATER")); // availability and the light go by it at once
+            Assert.Equal(1, picked.Unsaved);
+            Assert.ThrowsAny<Exception>(picked.SaveUnsaved);
+
+            File.Delete(filler);
+            picked.SaveUnsaved();
+            Assert.Equal(0, picked.Unsaved);
+        }
+
+        using GatewayDatabase reopened = GatewayDatabase.Open(disk.Path);
+        Assert.Equal([line], new PickedLines(reopened).All);
+    }
+
+
+    [Fact]
     public void PickedLines_SurviveReopeningTheDatabase_AndAvailabilityStopsCountingThemAsReservedAtOnce()
     {
         string dir = Directory.CreateTempSubdirectory("edge-picked-").FullName;

@@ -94,6 +94,15 @@ public class TemperatureOptionsTests
         (_, problems) = Load(Muxed("0"));
         Assert.Equal(["Temperature:Cases:0 and Temperature:Cases:1 are both at I2C bus 1, mux 0x70 channel 0, address 0x44"], problems);
 
+        Dictionary<string, string?> stray = Muxed("1");
+        stray["Temperature:Cases:0:OneWireId"] = "28-0316a2794aff";
+        stray["Temperature:Cases:2:Address"] = "0x45";
+        (_, problems) = Load(stray);
+        Assert.Equal(
+            ["Temperature:Cases:0:OneWireId is for a Ds18b20: set Temperature:Cases:0:Sensor to Ds18b20, or remove it",
+             "Temperature:Cases:2:Address, MuxAddress and MuxChannel are for I2C sensors: a Ds18b20 is found by its OneWireId"],
+            problems);
+
         Dictionary<string, string?> bad = Muxed("9");
         bad["Temperature:Cases:2:OneWireId"] = "10-0316a2794aff";
         bad["Temperature:Cases:3:Id"] = "C-04";

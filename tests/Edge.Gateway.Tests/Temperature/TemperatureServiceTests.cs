@@ -142,8 +142,7 @@ public sealed class TemperatureServiceTests : IDisposable
         using var database = GatewayDatabase.Open(disk.Path);
         using TemperatureService service = Service(new TemperatureRecords(database));
         Run(service, 2, 4.0);
-        string filler = Path.Combine(disk.Path, "filler");
-        Fill(filler);
+        string filler = disk.Fill();
         Run(service, 3, 5.0);
         Assert.Equal(6, service.Waiting);
         Assert.NotNull(service.LastError);
@@ -223,23 +222,6 @@ public sealed class TemperatureServiceTests : IDisposable
             new Chips(_chips, () => _throwing), records ?? new TemperatureRecords(_database), _bus, _time, NullLogger<TemperatureService>.Instance);
     }
 
-    private static void Fill(string path)
-    {
-        using FileStream f = File.Create(path);
-        var block = new byte[64 * 1024];
-        try
-        {
-            while (true)
-            {
-                f.Write(block);
-                f.Flush(flushToDisk: true);
-            }
-        }
-        catch (IOException)
-        {
-            // Full.
-        }
-    }
 
     // One reading a minute at the given temperature, the first one now.
     private void Run(TemperatureService service, int minutes, double celsius)
