@@ -137,8 +137,10 @@ public sealed class GatewayDatabase : ILiteDatabaseHost, IDisposable
             }
             catch (Exception ex) when (ex is LiteException or IOException or UnauthorizedAccessException or ObjectDisposedException)
             {
-                // The engine may be unusable now (a failed write leaves it so): the next operation reopens the file.
+                // The engine may be unusable now (a failed write leaves it so): the next operation reopens the file. The
+                // transaction LiteDB left behind must not run its finalizer on an engine that is gone (it ends the process).
                 _broken = true;
+                _ = LiteTransactions.Defuse(_db);
                 LastError = ex.Message;
                 throw;
             }
@@ -162,12 +164,15 @@ public sealed class GatewayDatabase : ILiteDatabaseHost, IDisposable
         lock (_lock)
         {
             DisposeQuietly(_db);
+            _ = LiteTransactions.Defuse(_db);
         }
     }
 
     private void ReopenLocked()
     {
+        _ = LiteTransactions.Defuse(_db);
         DisposeQuietly(_db);
+        _ = LiteTransactions.Defuse(_db);
         try
         {
             _db = OpenChecked(Path, _ => { });

@@ -149,7 +149,8 @@ public sealed class MqttProbeTests(ITestOutputHelper output) : IDisposable
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Probe(Tls(hole.Port), TimeSpan.FromSeconds(30), cancel.Token));
 
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"cancellation took {clock.Elapsed}");
+        // Not a latency target: it stopped when told, long before its 30 s budget (a loaded CI took 6.6 s to get a thread back).
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"cancellation took {clock.Elapsed}");
     }
 
     [Fact]

@@ -56,7 +56,7 @@ public sealed class RtcKeeperTests
 
         Assert.Equal(ClockTrust.Ntp, verdict.Trust);
         Assert.Null(verdict.Disagreement);
-        RtcReading rtc = new Ds3231Clock(new Unowned(chip)).Read();
+        RtcReading rtc = new Ds3231Clock(new UnownedI2cDevice(chip)).Read();
         Assert.Equal(True, rtc.Utc);
     }
 
@@ -105,7 +105,7 @@ public sealed class RtcKeeperTests
         _ntp = true;
         Assert.Equal(ClockTrust.Ntp, keeper.Check().Trust);
         Assert.Null(keeper.Disagreement);
-        Assert.Equal(system.GetUtcNow(), new Ds3231Clock(new Unowned(chip)).Read().Utc);
+        Assert.Equal(system.GetUtcNow(), new Ds3231Clock(new UnownedI2cDevice(chip)).Read().Utc);
     }
 
     [Fact]
@@ -159,7 +159,7 @@ public sealed class RtcKeeperTests
         system.Advance(TimeSpan.FromDays(3));
         _ntp = true;
         Assert.Equal(ClockTrust.Ntp, keeper.Check().Trust);
-        Assert.Equal(True, new Ds3231Clock(new Unowned(chip)).Read().Utc);
+        Assert.Equal(True, new Ds3231Clock(new UnownedI2cDevice(chip)).Read().Utc);
     }
 
     [Fact]
@@ -193,28 +193,12 @@ public sealed class RtcKeeperTests
     }
 
     private RtcKeeper Keeper(SimulatedDs3231 chip, TimeProvider system) =>
-        new(new Ds3231Rtc(new Ds3231Clock(new Unowned(chip))), _options, () => _ntp, system, Build, NullLogger.Instance);
+        new(new Ds3231Rtc(new Ds3231Clock(new UnownedI2cDevice(chip))), _options, () => _ntp, system, Build, NullLogger.Instance);
 
     private SimulatedDs3231 SetChip(DateTimeOffset at)
     {
         var chip = new SimulatedDs3231(_rtcTime);
-        new Ds3231Clock(new Unowned(chip)).Set(at);
+        new Ds3231Clock(new UnownedI2cDevice(chip)).Set(at);
         return chip;
-    }
-
-    // The chip outlives each driver that reads it (the driver disposes what it is given).
-    private sealed class Unowned(SimulatedDs3231 chip) : System.Device.I2c.I2cDevice
-    {
-        public override System.Device.I2c.I2cConnectionSettings ConnectionSettings => chip.ConnectionSettings;
-
-        public override byte ReadByte() => chip.ReadByte();
-
-        public override void Read(Span<byte> buffer) => chip.Read(buffer);
-
-        public override void WriteByte(byte value) => chip.WriteByte(value);
-
-        public override void Write(ReadOnlySpan<byte> buffer) => chip.Write(buffer);
-
-        public override void WriteRead(ReadOnlySpan<byte> writeBuffer, Span<byte> readBuffer) => chip.WriteRead(writeBuffer, readBuffer);
     }
 }

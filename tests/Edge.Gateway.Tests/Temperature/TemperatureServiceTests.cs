@@ -253,7 +253,7 @@ public sealed class TemperatureServiceTests : IDisposable
     private sealed class Chips(Dictionary<string, SimulatedSht3x> chips, Func<bool> throwing) : ICaseSensorFactory
     {
         public ITemperatureSensor Open(CaseOptions options) =>
-            options.Id == "C-01" ? new Throwing(new Sht3xSensor(new Unowned(chips[options.Id])), throwing) : new Sht3xSensor(new Unowned(chips[options.Id]));
+            options.Id == "C-01" ? new Throwing(new Sht3xSensor(new UnownedI2cDevice(chips[options.Id])), throwing) : new Sht3xSensor(new UnownedI2cDevice(chips[options.Id]));
     }
 
     // A driver with a bug of its own: it throws where it should have reported a fault.
@@ -264,21 +264,5 @@ public sealed class TemperatureServiceTests : IDisposable
         public TemperatureReading Read() => throwing() ? throw new InvalidOperationException("the bus hung up") : inner.Read();
 
         public void Dispose() => inner.Dispose();
-    }
-
-    // The chip outlives each service that reads it (the driver disposes what it is given).
-    private sealed class Unowned(SimulatedSht3x chip) : System.Device.I2c.I2cDevice
-    {
-        public override System.Device.I2c.I2cConnectionSettings ConnectionSettings => chip.ConnectionSettings;
-
-        public override byte ReadByte() => chip.ReadByte();
-
-        public override void Read(Span<byte> buffer) => chip.Read(buffer);
-
-        public override void WriteByte(byte value) => chip.WriteByte(value);
-
-        public override void Write(ReadOnlySpan<byte> buffer) => chip.Write(buffer);
-
-        public override void WriteRead(ReadOnlySpan<byte> writeBuffer, Span<byte> readBuffer) => chip.WriteRead(writeBuffer, readBuffer);
     }
 }
