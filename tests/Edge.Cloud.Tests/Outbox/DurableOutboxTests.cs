@@ -103,7 +103,7 @@ public sealed class DurableOutboxTests : IDisposable
 
         var burst = Enumerable.Range(0, 500).Select(i => outbox.EnqueueAsync(Entry("shelf", TestClasses.Stock, $"m{i}"))).ToList();
         _time.Advance(TimeSpan.FromMilliseconds(100));
-        OutboxReceipt[] receipts = await Task.WhenAll(burst).WaitAsync(TimeSpan.FromSeconds(10));
+        OutboxReceipt[] receipts = await Task.WhenAll(burst).WaitAsync(TimeSpan.FromSeconds(60));
 
         Assert.Equal(2, outbox.Stats.Commits);
         Assert.Equal(Enumerable.Range(2, 500).Select(i => (long)i), receipts.Select(r => r.Seq));
