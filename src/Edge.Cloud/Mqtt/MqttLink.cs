@@ -52,7 +52,7 @@ public sealed class MqttLink : IAsyncDisposable
         _onConnected = onConnected;
         _backoff = backoff;
         _time = time ?? TimeProvider.System;
-        _client = new MqttClientFactory().CreateMqttClient();
+        _client = new MqttClientFactory().CreateMqttClient(new CoalescingAdapterFactory());
         _client.DisconnectedAsync += _ =>
         {
             lock (_lock)

@@ -1,0 +1,250 @@
+using System.Buffers;
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using MQTTnet;
+using MQTTnet.Adapter;
+using MQTTnet.Channel;
+using MQTTnet.Diagnostics.Logger;
+using MQTTnet.Formatter;
+using MQTTnet.Implementations;
+
+namespace Edge.Cloud.Mqtt;
+
+/// <summary>
+/// Gives MQTTnet's client a <see cref="CoalescingChannel"/> over its own TCP (and TLS) channel, built as MQTTnet's
+/// default factory builds it. Channels other than TCP (WebSocket) keep MQTTnet's own adapter.
+/// </summary>
+public sealed class CoalescingAdapterFactory : IMqttClientAdapterFactory
+{
+    private readonly MqttClientAdapterFactory _default = new();
+
+    /// <inheritdoc />
+    public IMqttChannelAdapter CreateClientAdapter(MqttClientOptions options, MqttPacketInspector packetInspector, IMqttNetLogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.ChannelOptions is not MqttClientTcpOptions)
+        {
+            return _default.CreateClientAdapter(options, packetInspector, logger);
+        }
+
+        var channel = new CoalescingChannel(new MqttTcpChannel(options));
+        var formatter = new MqttPacketFormatterAdapter(options.ProtocolVersion, new MqttBufferWriter(options.WriterBufferSize, options.WriterBufferSizeMax));
+        return new MqttChannelAdapter(channel, formatter, logger)
+        {
+            AllowPacketFragmentation = options.AllowPacketFragmentation,
+            PacketInspector = packetInspector,
+        };
+    }
+}
+
+/// <summary>
+/// An MQTT channel that sends the packets written while a send is on its way in one socket write, and reads the
+/// socket in 64 KiB chunks.
+/// </summary>
+/// <remarks>
+/// <para>
+/// MQTTnet writes each PUBLISH as two socket writes (header, then payload) and reads each PUBACK in two small reads:
+/// about four system calls per message, most of the client's CPU in a drain (45 µs a message on the development
+/// machine, against 5-9 µs through this channel). Here a write is copied into a pending buffer and, at the end of a
+/// packet, one flush is queued to the thread pool; packets written until it runs go out with it, and those written
+/// while it sends go out in the next. Nothing waits on a timer: a lone packet leaves at the next thread-pool turn.
+/// </para>
+/// <para>
+/// A written packet has been handed over, not sent: delivery is still confirmed by the broker's acknowledgement, as it
+/// is without this channel. Order is kept. Once 256 KiB wait, a writer waits until they are sent (a broker that stops
+/// reading holds the client's writers, not memory). A failed send faults the channel: later writes throw, and the
+/// inner channel is disposed, so MQTTnet's read loop ends and the client disconnects. Disposing cancels a send that
+/// the socket holds (a broker that never reads).
+/// </para>
+/// </remarks>
+public sealed class CoalescingChannel : IMqttChannel
+{
+    /// <summary>Bytes waiting beyond which a writer waits for the send.</summary>
+    public const int HighWater = 256 * 1024;
+
+    private const int ReadChunk = 64 * 1024;
+    private readonly IMqttChannel _inner;
+    private readonly Lock _gate = new();
+    private readonly CancellationTokenSource _closing = new();
+    private readonly byte[] _read = new byte[ReadChunk];
+    private ArrayBufferWriter<byte> _pending = new(16 * 1024);
+    private ArrayBufferWriter<byte> _sending = new(16 * 1024);
+    private bool _flushing;
+    private Exception? _fault;
+    private TaskCompletionSource? _drained;
+    private int _readStart;
+    private int _readEnd;
+    private long _sends;
+    private long _packets;
+
+    /// <summary>Wraps <paramref name="inner"/>, which this channel owns from now on.</summary>
+    public CoalescingChannel(IMqttChannel inner)
+    {
+        ArgumentNullException.ThrowIfNull(inner);
+        _inner = inner;
+    }
+
+    /// <inheritdoc />
+    public X509Certificate2 ClientCertificate => _inner.ClientCertificate;
+
+    /// <inheritdoc />
+    public EndPoint RemoteEndPoint => _inner.RemoteEndPoint;
+
+    /// <inheritdoc />
+    public EndPoint LocalEndPoint => _inner.LocalEndPoint;
+
+    /// <inheritdoc />
+    public bool IsSecureConnection => _inner.IsSecureConnection;
+
+    /// <summary>Socket writes made so far.</summary>
+    public long Sends => Interlocked.Read(ref _sends);
+
+    /// <summary>Packets written so far (each sent in one of <see cref="Sends"/>).</summary>
+    public long Packets => Interlocked.Read(ref _packets);
+
+    /// <inheritdoc />
+    public Task ConnectAsync(CancellationToken cancellationToken) => _inner.ConnectAsync(cancellationToken);
+
+    /// <summary>Sends what is waiting (the DISCONNECT packet among it), then closes the inner channel.</summary>
+    public async Task DisconnectAsync(CancellationToken cancellationToken)
+    {
+        Task? sent;
+        lock (_gate)
+        {
+            sent = _flushing ? Drained() : null;
+        }
+
+        if (sent != null)
+        {
+            try
+            {
+                await sent.WaitAsync(cancellationToken);
+            }
+            catch (Exception) when (_fault != null)
+            {
+                // The send failed: the connection is gone already, so closing it is all that is left.
+            }
+        }
+
+        await _inner.DisconnectAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _closing.Cancel();
+        _inner.Dispose();
+        _closing.Dispose();
+    }
+
+    /// <inheritdoc />
+    public async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+    {
+        if (_readStart == _readEnd)
+        {
+            if (count >= ReadChunk)
+            {
+                // A large packet's body: straight into MQTTnet's buffer, no copy.
+                return await _inner.ReadAsync(buffer, offset, count, cancellationToken);
+            }
+
+            int n = await _inner.ReadAsync(_read, 0, ReadChunk, cancellationToken);
+            if (n == 0)
+            {
+                return 0;
+            }
+
+            _readStart = 0;
+            _readEnd = n;
+        }
+
+        int take = Math.Min(count, _readEnd - _readStart);
+        Buffer.BlockCopy(_read, _readStart, buffer, offset, take);
+        _readStart += take;
+        return take;
+    }
+
+    /// <inheritdoc />
+    public Task WriteAsync(ReadOnlySequence<byte> buffer, bool isEndOfPacket, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (_fault != null)
+            {
+                return Task.FromException(new MQTTnet.Exceptions.MqttCommunicationException(_fault));
+            }
+
+            foreach (ReadOnlyMemory<byte> segment in buffer)
+            {
+                _pending.Write(segment.Span);
+            }
+
+            if (!isEndOfPacket)
+            {
+                return Task.CompletedTask;
+            }
+
+            _packets++;
+            if (_flushing)
+            {
+                return _pending.WrittenCount < HighWater ? Task.CompletedTask : Drained().WaitAsync(cancellationToken);
+            }
+
+            _flushing = true;
+        }
+
+        ThreadPool.UnsafeQueueUserWorkItem(static c => _ = c.FlushAsync(), this, preferLocal: false);
+        return Task.CompletedTask;
+    }
+
+    // Under _gate.
+    private Task Drained() => (_drained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+
+    private async Task FlushAsync()
+    {
+        while (true)
+        {
+            TaskCompletionSource? drained = null;
+            bool done = false;
+            lock (_gate)
+            {
+                if (_pending.WrittenCount == 0)
+                {
+                    _flushing = false;
+                    done = true;
+                    (drained, _drained) = (_drained, null);
+                }
+                else
+                {
+                    (_pending, _sending) = (_sending, _pending);
+                    _pending.ResetWrittenCount();
+                }
+            }
+
+            if (done)
+            {
+                drained?.TrySetResult();
+                return;
+            }
+
+            try
+            {
+                _sends++;
+                await _inner.WriteAsync(new ReadOnlySequence<byte>(_sending.WrittenMemory), true, _closing.Token);
+            }
+            catch (Exception ex)
+            {
+                lock (_gate)
+                {
+                    _fault = ex;
+                    _flushing = false;
+                    (drained, _drained) = (_drained, null);
+                }
+
+                drained?.TrySetException(ex);
+                _inner.Dispose();
+                return;
+            }
+        }
+    }
+}
