@@ -94,6 +94,8 @@ internal static class DrainHarness
             }
 
             await transport.DisposeAsync();
+            double alone = await OutboxAloneAsync(outbox, count, inFlight);
+            Console.WriteLine($"  outbox + pump with a transport that only wraps each envelope and confirms it: {alone:F0} msg/s ({1e6 / alone:F1} µs a message)");
             double bare = await MqttnetAloneAsync(port, envelopes, inFlight, coalesce: false);
             double bareCoalesced = await MqttnetAloneAsync(port, envelopes, inFlight, coalesce: true);
             Console.WriteLine($"  MQTTnet alone, the last round's envelopes from memory, {inFlight} in flight: {bare:F0} msg/s with its own TCP channel, {bareCoalesced:F0} msg/s through the gateway's CoalescingChannel (the client's own ceiling)");
@@ -129,6 +131,50 @@ internal static class DrainHarness
         {
             await Task.Delay(1);
         }
+    }
+
+    // What the outbox and the pump cost without the MQTT client: the same backlog, confirmed as soon as it is wrapped.
+    private static async Task<double> OutboxAloneAsync(DurableOutbox outbox, int count, int inFlight)
+    {
+        long acked = outbox.AckedSeq("shelf");
+        await FillAsync(outbox, count);
+        using var pump = new OutboxPump(outbox, new WrapOnly(), new PumpOptions { RatePerSecond = 0, MaxInFlight = inFlight });
+        using var run = new CancellationTokenSource();
+        var clock = Stopwatch.StartNew();
+        Task pumping = pump.RunAsync(run.Token);
+        await DrainedAsync(outbox, acked + count);
+        clock.Stop();
+        await run.CancelAsync();
+        await pumping;
+        return count / clock.Elapsed.TotalSeconds;
+    }
+
+    private sealed class WrapOnly : ICloudTransport
+    {
+        public bool IsConnected => true;
+
+        public int ConnectAttempts => 1;
+
+        public InboundStats InboundStats { get; } = new(0, 0, 0, null);
+
+        public string? LastError => null;
+
+        public event Action<bool, string?>? ConnectionChanged { add { } remove { } }
+
+        public event Func<CloudInbound, Task>? Inbound { add { } remove { } }
+
+        public Task WaitConnectedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        // Confirmed on the next thread-pool turn, as a PUBACK arrives on another thread.
+        public async Task SendAsync(OutboxMessage message, CancellationToken cancellationToken)
+        {
+            _ = Envelope.Wrap(message);
+            await Task.Yield();
+        }
+
+        public Task ReportAsync(long desiredVersion, System.Text.Json.Nodes.JsonObject reported, CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task RunAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     // The MQTT client by itself: what no outbox work can beat.
