@@ -16,6 +16,9 @@ internal static partial class CloudLog
     [LoggerMessage(2003, LogLevel.Warning, "A stored live setting no longer applies and was skipped: {Key}")]
     public static partial void StoredSettingSkipped(ILogger logger, string key);
 
+    [LoggerMessage(2007, LogLevel.Warning, "A stored live setting was not applied at start and applies at the next one: {Key}: {Reason}")]
+    public static partial void StoredSettingNotApplied(ILogger logger, string key, string reason);
+
     [LoggerMessage(2004, LogLevel.Information, "Reported configuration not published now ({Reason}); it is published on the next connect")]
     public static partial void ReportFailed(ILogger logger, string reason);
 

@@ -103,9 +103,17 @@ public sealed class LiveSettings : ICommandHandler<SetLiveSetting>
             changes.Add(change!);
         }
 
-        foreach (Func<Task> change in changes)
+        try
         {
-            await change();
+            foreach (Func<Task> change in changes)
+            {
+                await change();
+            }
+        }
+        catch (ShelfReaderTimeoutException ex)
+        {
+            // Not claimed: the cloud sends this version again, and applying it twice is the same as once.
+            return (503, new JsonObject { ["error"] = ex.Message, ["$version"] = version });
         }
 
         try
@@ -138,7 +146,15 @@ public sealed class LiveSettings : ICommandHandler<SetLiveSetting>
             // A setting that no longer fits (its shelf was removed from the layout) is skipped, not fatal.
             if (Plan(key, value, out Func<Task>? change) is null)
             {
-                await change!();
+                try
+                {
+                    await change!();
+                }
+                catch (ShelfReaderTimeoutException ex)
+                {
+                    // Still stored: the next start applies it. A stuck reader must not also stop the start.
+                    CloudLog.StoredSettingNotApplied(_logger, key, ex.Message);
+                }
             }
             else
             {

@@ -21,6 +21,11 @@ public sealed partial class CommandDispatcher(IServiceProvider services, ILogger
         {
             result = CommandResult.Failed(CommandOutcome.Unavailable, "storage unavailable: " + ex.Message);
         }
+        catch (TimeoutException ex)
+        {
+            // A part of the gateway that did not answer in time (the shelf reader): what the handler withdrew did not change.
+            result = CommandResult.Failed(CommandOutcome.Unavailable, ex.Message);
+        }
 
         if (result.Outcome == CommandOutcome.Done)
         {

@@ -33,7 +33,7 @@ public enum CommandOutcome
     /// <summary>Not possible now (a shelf that is moving, or holds items); try again later.</summary>
     Conflict = 409,
 
-    /// <summary>Storage failed (a full disk); nothing changed.</summary>
+    /// <summary>Storage failed (a full disk), or a part of the gateway did not answer in time (the shelf reader); nothing changed unless the error says so.</summary>
     Unavailable = 503,
 }
 

@@ -39,7 +39,7 @@ internal sealed class ShelfCommandHandlers(ShelfService shelves, ShelfRepository
             return NoShelf(command.ShelfId);
         }
 
-        (double? tare, string? refusal) = await shelves.OnReaderAsync(() => pipeline.TareRefusal() is { } why ? ((double?)null, why) : (pipeline.Tare(), null));
+        (double? tare, string? refusal) = await shelves.OnReaderAsync(() => pipeline.TareRefusal() is { } why ? ((double?)null, why) : (pipeline.Tare(), null), cancellationToken);
         return tare is null
             ? CommandResult.Failed(CommandOutcome.Conflict, $"shelf '{command.ShelfId}' {refusal ?? "cannot be tared now"}")
             : CommandResult.Done(new JsonObject { ["shelfId"] = command.ShelfId, ["tareGrams"] = Math.Round(tare.Value, 1) });
@@ -59,16 +59,26 @@ internal sealed class ShelfCommandHandlers(ShelfService shelves, ShelfRepository
 
         // Stored first: a calibration that was applied but lost at a restart would silently change every count.
         repository.SaveCalibration(command.ShelfId, command.Calibration);
-        await shelves.OnReaderAsync(() =>
+        try
         {
-            pipeline.Recalibrate(command.Calibration, command.TareGrams ?? pipeline.TareGrams);
-            return true;
-        });
+            await shelves.OnReaderAsync(
+                () =>
+                {
+                    pipeline.Recalibrate(command.Calibration, command.TareGrams ?? pipeline.TareGrams);
+                    return true;
+                },
+                cancellationToken);
+        }
+        catch (ShelfReaderTimeoutException)
+        {
+            return CommandResult.Failed(CommandOutcome.Unavailable, $"calibration of shelf '{command.ShelfId}' stored, but the shelf reader did not take it within {shelves.ReaderDeadline.TotalSeconds:0.#} s: it applies at the next start");
+        }
+
         return CommandResult.Done(new JsonObject { ["shelfId"] = command.ShelfId, ["gramsPerCount"] = command.Calibration.GramsPerCount });
     }
 
     public async Task<CommandResult> HandleAsync(RestartSampler command, CancellationToken cancellationToken) =>
-        CommandResult.Done(new JsonObject { ["chips"] = await shelves.RestartSamplerAsync() });
+        CommandResult.Done(new JsonObject { ["chips"] = await shelves.RestartSamplerAsync(cancellationToken) });
 
     private static CommandResult NoShelf(string id) => CommandResult.Failed(CommandOutcome.NotFound, $"no shelf '{id}'");
 }

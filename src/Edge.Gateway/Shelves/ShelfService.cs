@@ -25,6 +25,9 @@ public sealed class ShelfService : BackgroundService
     private readonly List<(string ShelfId, FrameTally Frames)> _tallies = [];
     private readonly ConcurrentQueue<Action> _onReader = new();
     private readonly Lock _inline = new();
+    private const int Queued = 0;
+    private const int Taken = 1;
+    private const int Withdrawn = 2;
     private GpioController? _controller;
     private Hx711Bus? _bus;
 
@@ -140,14 +143,30 @@ public sealed class ShelfService : BackgroundService
     protected override Task ExecuteAsync(CancellationToken stoppingToken) => _journal.RunAsync(stoppingToken);
 
     /// <summary>
+    /// How long <see cref="OnReaderAsync"/> waits for the reader thread to take a change: a round of readings takes a
+    /// few hundred milliseconds even with every chip absent, so a reader that has not come round by then is stuck.
+    /// </summary>
+    public TimeSpan ReaderDeadline { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
     /// Runs <paramref name="action"/> on the reader thread, between two rounds of readings: pipelines are
     /// single-threaded, and this keeps every change to them on the thread that feeds them.
     /// </summary>
-    public Task<T> OnReaderAsync<T>(Func<T> action)
+    /// <exception cref="ShelfReaderTimeoutException">
+    /// The reader did not take the change within <see cref="ReaderDeadline"/> (a stuck read, or the gateway is
+    /// stopping). The change is then withdrawn: it never runs, so the caller can say that nothing changed.
+    /// </exception>
+    public async Task<T> OnReaderAsync<T>(Func<T> action, CancellationToken cancellationToken = default)
     {
         var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        int state = Queued;
         _onReader.Enqueue(() =>
         {
+            if (Interlocked.CompareExchange(ref state, Taken, Queued) != Queued)
+            {
+                return;
+            }
+
             try
             {
                 done.SetResult(action());
@@ -156,6 +175,11 @@ public sealed class ShelfService : BackgroundService
             {
                 done.SetException(ex);
             }
+            finally
+            {
+                // Anything else goes on up the reader thread as before; the caller still gets an answer.
+                done.TrySetException(new InvalidOperationException("the change failed on the shelf reader thread"));
+            }
         });
         if (_bus is null)
         {
@@ -163,7 +187,21 @@ public sealed class ShelfService : BackgroundService
             RunQueued();
         }
 
-        return done.Task;
+        try
+        {
+            return await done.Task.WaitAsync(ReaderDeadline, _time, cancellationToken);
+        }
+        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException && !done.Task.IsCompleted)
+        {
+            if (Interlocked.CompareExchange(ref state, Withdrawn, Queued) != Queued)
+            {
+                // The reader took it at the last moment: it runs to its end, and its answer stands.
+                return await done.Task;
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            throw new ShelfReaderTimeoutException(ReaderDeadline);
+        }
     }
 
     /// <summary>The pipeline of a slot, or null.</summary>
@@ -185,15 +223,17 @@ public sealed class ShelfService : BackgroundService
         _tallies.Select(t => (t.ShelfId, t.Frames.SamplesPerSecond, t.Frames.LastMinute()));
 
     /// <summary>Power-cycles every HX711 (they reset to A/128 and settle); the pipelines re-acquire their level.</summary>
-    public Task<int> RestartSamplerAsync() => OnReaderAsync(() =>
-    {
-        foreach (Hx711 chip in _chips)
+    public Task<int> RestartSamplerAsync(CancellationToken cancellationToken = default) => OnReaderAsync(
+        () =>
         {
-            chip.Reset();
-        }
+            foreach (Hx711 chip in _chips)
+            {
+                chip.Reset();
+            }
 
-        return _chips.Count;
-    });
+            return _chips.Count;
+        },
+        cancellationToken);
 
     private void RunQueued()
     {
@@ -215,4 +255,10 @@ public sealed class ShelfService : BackgroundService
             ShelfLog.Event(_logger, e.Type, e.ShelfId, e.Sku, e.CountBefore, e.CountAfter, e.Grams, e.Confidence, e.Seq);
         }
     }
+}
+
+/// <summary>The shelf reader thread did not take a change in time; the change was withdrawn and nothing changed.</summary>
+public sealed class ShelfReaderTimeoutException(TimeSpan deadline)
+    : TimeoutException($"the shelf reader did not take the change within {deadline.TotalSeconds:0.#} s (a stuck HX711 read, or the gateway is stopping); nothing changed, try again")
+{
 }

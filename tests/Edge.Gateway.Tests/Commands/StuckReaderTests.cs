@@ -1,0 +1,93 @@
+using System.Text;
+using Edge.Cloud.Transport;
+using Edge.Gateway.Cloud;
+using Edge.Gateway.Shelves;
+
+namespace Edge.Gateway.Tests.Commands;
+
+/// <summary>
+/// A shelf reader thread that does not come round (a stuck HX711 read, a stopping gateway): every change that needs it
+/// answers 503 within the deadline instead of hanging the cloud's inbound handling, and the withdrawn change never
+/// happens later behind the caller's back.
+/// </summary>
+public sealed class StuckReaderTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("edge-stuck-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public async Task CommandsAndDesiredConfiguration_Answer503_AndTheWithdrawnChangesNeverRun()
+    {
+        await using CommandHost host = await CommandHost.StartAsync(_dir);
+        ShelfService shelves = host.Get<ShelfService>();
+        LiveSettings settings = host.Get<LiveSettings>();
+        int threshold = shelves.Find("S-01")!.Slot.LowStockThreshold;
+        double tare = shelves.Find("S-01")!.TareGrams;
+
+        using var release = new ManualResetEventSlim();
+        using var holding = new ManualResetEventSlim();
+        Task<bool> stuck = shelves.OnReaderAsync(() =>
+        {
+            holding.Set();
+            release.Wait();
+            return true;
+        });
+        Assert.True(holding.Wait(TimeSpan.FromSeconds(30)), "the reader thread took the blocking change");
+        shelves.ReaderDeadline = TimeSpan.FromMilliseconds(200);
+
+        var set = (await host.Cloud.DeliverAsync(InboundKind.Command, "set-config", "{\"key\":\"shelves.S-01.lowStockThreshold\",\"value\":987}"))!.Value;
+        var tared = (await host.Cloud.DeliverAsync(InboundKind.Command, "tare", "{\"shelfId\":\"S-01\"}"))!.Value;
+        var restarted = (await host.Cloud.DeliverAsync(InboundKind.Command, "restart-sampler", ""))!.Value;
+        (int desiredStatus, var desired) = await settings.ApplyDesiredAsync(Encoding.UTF8.GetBytes("{\"$version\":7,\"shelves\":{\"S-01\":{\"lowStockThreshold\":555}}}"));
+
+        Assert.Equal(503, set.Status);
+        Assert.Equal(503, tared.Status);
+        Assert.Equal(503, restarted.Status);
+        Assert.Equal(503, desiredStatus);
+        Assert.Equal("the shelf reader did not take the change within 0.2 s (a stuck HX711 read, or the gateway is stopping); nothing changed, try again", set.Body.GetProperty("error").GetString());
+        Assert.Equal(7, desired["$version"]!.GetValue<long>());
+        Assert.Equal(0, settings.DesiredVersion);
+        Assert.Equal(0, settings.Reported()["localVersion"]!.GetValue<long>());
+
+        // The reader comes round: the change that held it completes, the withdrawn ones are skipped.
+        release.Set();
+        Assert.True(await stuck);
+        shelves.ReaderDeadline = TimeSpan.FromSeconds(30);
+        Assert.True(await shelves.OnReaderAsync(() => true));
+        Assert.Equal(threshold, shelves.Find("S-01")!.Slot.LowStockThreshold);
+        Assert.Equal(tare, shelves.Find("S-01")!.TareGrams);
+
+        // And the same change now goes through.
+        var again = (await host.Cloud.DeliverAsync(InboundKind.Command, "set-config", "{\"key\":\"shelves.S-01.lowStockThreshold\",\"value\":987}"))!.Value;
+        Assert.Equal(200, again.Status);
+        Assert.Equal(987, shelves.Find("S-01")!.Slot.LowStockThreshold);
+    }
+
+    [Fact]
+    public async Task ACallerThatGivesUp_WithdrawsItsChange()
+    {
+        await using CommandHost host = await CommandHost.StartAsync(_dir);
+        ShelfService shelves = host.Get<ShelfService>();
+        using var release = new ManualResetEventSlim();
+        using var holding = new ManualResetEventSlim();
+        Task<bool> stuck = shelves.OnReaderAsync(() =>
+        {
+            holding.Set();
+            release.Wait();
+            return true;
+        });
+        Assert.True(holding.Wait(TimeSpan.FromSeconds(30)), "the reader thread took the blocking change");
+
+        int ran = 0;
+        using var giveUp = new CancellationTokenSource();
+        Task<bool> change = shelves.OnReaderAsync(() => Interlocked.Increment(ref ran) > 0, giveUp.Token);
+        await giveUp.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => change);
+
+        release.Set();
+        await stuck;
+        Assert.True(await shelves.OnReaderAsync(() => true));
+        Assert.Equal(0, ran);
+    }
+}
