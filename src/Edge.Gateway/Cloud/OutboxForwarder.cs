@@ -5,18 +5,26 @@ namespace Edge.Gateway.Cloud;
 
 /// <summary>
 /// Takes one type of event from the bus into the outbox, mapped by its area's cloud messages. Its queue drops the
-/// oldest when full, counted (the publisher must never wait); <see cref="OnResync"/> says what to do after a drop.
+/// oldest when full, counted (the publisher must never wait); <see cref="OnResync"/> says what to do after a drop, and
+/// after the outbox refused an event (a full disk), once <see cref="RetryInterval"/> has passed, and again after each
+/// interval while it keeps refusing.
 /// </summary>
 public abstract class OutboxForwarder<T> : IDisposable
 {
     private readonly Subscription<T> _events;
     private readonly DurableOutbox _outbox;
     private readonly Func<T, OutboxEntry> _map;
+    private readonly TimeProvider _time;
+    private readonly Lock _gate = new();
+    private ITimer? _retry;
+    private bool _disposed;
     private long _refused;
+    private long _retries;
 
     /// <summary>Subscribes at once, so no event published after construction is missed.</summary>
-    protected OutboxForwarder(EventBus bus, DurableOutbox outbox, string name, int capacity, Func<T, OutboxEntry> map)
+    protected OutboxForwarder(EventBus bus, DurableOutbox outbox, string name, int capacity, Func<T, OutboxEntry> map, TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
         ArgumentNullException.ThrowIfNull(bus);
         _events = bus.Subscribe<T>(name, capacity, FullPolicy.DropOldestAndResync);
         _outbox = outbox ?? throw new ArgumentNullException(nameof(outbox));
@@ -28,6 +36,12 @@ public abstract class OutboxForwarder<T> : IDisposable
 
     /// <summary>Events the outbox could not take (its commit failed).</summary>
     public long Refused => Interlocked.Read(ref _refused);
+
+    /// <summary>Resyncs run because the outbox had refused events.</summary>
+    public long Retries => Interlocked.Read(ref _retries);
+
+    /// <summary>How long after a refusal the forwarder resyncs (the outbox retries its own commits meanwhile).</summary>
+    public TimeSpan RetryInterval { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Forwards until cancelled.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -61,16 +75,26 @@ public abstract class OutboxForwarder<T> : IDisposable
         GC.SuppressFinalize(this);
     }
 
-    /// <summary>Events were dropped: the default has nothing to reload (they are counted).</summary>
+    /// <summary>
+    /// Events were dropped or refused: the default has nothing to reload (they are counted). An override republishes
+    /// what its durable home still holds; it may run on a timer thread beside the forwarding loop.
+    /// </summary>
     protected virtual void OnResync()
     {
     }
 
-    /// <summary>Unsubscribes.</summary>
+    /// <summary>Unsubscribes and stops a pending retry.</summary>
     protected virtual void Dispose(bool disposing)
     {
         if (disposing)
         {
+            lock (_gate)
+            {
+                _disposed = true;
+                _retry?.Dispose();
+                _retry = null;
+            }
+
             _events.Dispose();
         }
     }
@@ -84,6 +108,38 @@ public abstract class OutboxForwarder<T> : IDisposable
         catch (Exception ex) when (ex is LiteDB.LiteException or IOException or InvalidOperationException or UnauthorizedAccessException or ObjectDisposedException)
         {
             Interlocked.Increment(ref _refused);
+            ScheduleRetry();
         }
+    }
+
+    // One retry at a time: every refusal in a burst (a full disk refuses a whole commit) is covered by the same resync.
+    private void ScheduleRetry()
+    {
+        lock (_gate)
+        {
+            if (_disposed || _retry is not null)
+            {
+                return;
+            }
+
+            _retry = _time.CreateTimer(_ => Retry(), null, RetryInterval, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private void Retry()
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _retry?.Dispose();
+            _retry = null;
+        }
+
+        Interlocked.Increment(ref _retries);
+        OnResync();
     }
 }

@@ -8,7 +8,7 @@ namespace Edge.Gateway.Cloud;
 
 /// <summary>
 /// Takes confirmed picks into the outbox as <c>ReservationPicked</c>. A pick must reach the cloud: after dropped
-/// events every line still stored as picked is reported again (same message id, so the cloud takes it once).
+/// or refused events every line still stored as picked is reported again (same message id, so the cloud takes it once).
 /// </summary>
 public sealed class PickToLightForwarder : OutboxForwarder<ReservationPicked>
 {
@@ -19,8 +19,8 @@ public sealed class PickToLightForwarder : OutboxForwarder<ReservationPicked>
     private readonly PickedLines _picked;
 
     /// <summary>Subscribes at once, so no pick published after construction is missed.</summary>
-    public PickToLightForwarder(EventBus bus, DurableOutbox outbox, PickedLines picked, IOptions<GatewayOptions> gateway)
-        : base(bus, outbox, "cloud pick-to-light forwarder", Capacity, e => PickToLightCloudMessages.Of(e, gateway.Value.Id))
+    public PickToLightForwarder(EventBus bus, DurableOutbox outbox, PickedLines picked, IOptions<GatewayOptions> gateway, TimeProvider? time = null)
+        : base(bus, outbox, "cloud pick-to-light forwarder", Capacity, e => PickToLightCloudMessages.Of(e, gateway.Value.Id), time)
     {
         _bus = bus;
         _picked = picked ?? throw new ArgumentNullException(nameof(picked));

@@ -1,0 +1,86 @@
+using System.Text;
+using Edge.Cloud.Outbox;
+using Edge.Gateway.Cloud;
+using Edge.Gateway.Events;
+using Edge.Gateway.Hosting;
+using Edge.Gateway.PickToLight;
+using LiteDB;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Edge.Gateway.Tests.Cloud;
+
+/// <summary>
+/// A confirmed pick that the outbox refused (a full disk) reaches the cloud once the disk has room again, without a
+/// restart or a resync command: the forwarder queues it again from the picked lines after its retry interval.
+/// </summary>
+public sealed class RefusedForwardingTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("edge-refused-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public async Task ARefusedPick_IsQueuedAgainAfterTheRetryInterval_AndAgainWhileTheDiskStaysFull()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 2, 10, 0, 0, TimeSpan.Zero));
+        using GatewayDatabase database = GatewayDatabase.Open(_dir);
+        var picked = new PickedLines(database);
+        var line = new PickedLine("O-1001", "4901005202078", 2, "S-01", time.GetUtcNow());
+        picked.Add(line);
+
+        using var lite = new LiteDatabase(Path.Combine(_dir, "outbox.db"));
+        var disk = new DiskThatFills(new FixedDatabaseHost(lite));
+        using var outbox = new DurableOutbox(disk, new OutboxOptions { Classes = CloudClasses.Default }, time);
+        var bus = new EventBus();
+        using var forwarder = new PickToLightForwarder(bus, outbox, picked, Options.Create(new GatewayOptions()), time);
+        using var cts = new CancellationTokenSource();
+        Task forwarding = forwarder.RunAsync(cts.Token);
+
+        disk.Full = true;
+        bus.Publish(new ReservationPicked(line));
+        await CommitUntil(outbox, () => forwarder.Refused == 1, "the pick refused");
+        Assert.Equal(0, outbox.Stats.Pending);
+
+        // Still full at the first retry: refused again, and retried again one interval later.
+        time.Advance(forwarder.RetryInterval - TimeSpan.FromSeconds(1));
+        Assert.Equal(0, forwarder.Retries);
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(1, forwarder.Retries);
+        await CommitUntil(outbox, () => forwarder.Refused == 2, "the retried pick refused");
+
+        disk.Full = false;
+        time.Advance(forwarder.RetryInterval);
+        Assert.Equal(2, forwarder.Retries);
+        await CommitUntil(outbox, () => outbox.Stats.Pending == 1, "the pick queued");
+        Assert.True(outbox.TryTake(out OutboxMessage? message));
+        Assert.Equal("ReservationPicked", message.Type);
+        Assert.Contains("\"orderId\":\"O-1001\"", Encoding.UTF8.GetString(message.Payload), StringComparison.Ordinal);
+
+        // Nothing refused since: no further retry.
+        time.Advance(forwarder.RetryInterval * 3);
+        Assert.Equal(2, forwarder.Retries);
+        await cts.CancelAsync();
+        await forwarding;
+    }
+
+    // The forwarder hands events over on its own thread: commit until what it handed over shows.
+    private static async Task CommitUntil(DurableOutbox outbox, Func<bool> condition, string what)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), "timed out waiting for " + what);
+            outbox.CommitOnce();
+            await Task.Delay(10);
+        }
+    }
+
+    private sealed class DiskThatFills(ILiteDatabaseHost inner) : ILiteDatabaseHost
+    {
+        public bool Full { get; set; }
+
+        public T Run<T>(Func<LiteDatabase, T> operation) =>
+            Full ? throw new IOException("No space left on device : 'outbox-log.db'") : inner.Run(operation);
+    }
+}
