@@ -26,14 +26,7 @@ public sealed class StuckReaderTests : IDisposable
         double tare = shelves.Find("S-01")!.TareGrams;
 
         using var release = new ManualResetEventSlim();
-        using var holding = new ManualResetEventSlim();
-        Task<bool> stuck = shelves.OnReaderAsync(() =>
-        {
-            holding.Set();
-            release.Wait();
-            return true;
-        });
-        Assert.True(holding.Wait(TimeSpan.FromSeconds(30)), "the reader thread took the blocking change");
+        Task<bool> stuck = HoldReader(shelves, release);
         shelves.ReaderDeadline = TimeSpan.FromMilliseconds(200);
 
         var set = (await host.Cloud.DeliverAsync(InboundKind.Command, "set-config", "{\"key\":\"shelves.S-01.lowStockThreshold\",\"value\":987}"))!.Value;
@@ -70,14 +63,7 @@ public sealed class StuckReaderTests : IDisposable
         await using CommandHost host = await CommandHost.StartAsync(_dir);
         ShelfService shelves = host.Get<ShelfService>();
         using var release = new ManualResetEventSlim();
-        using var holding = new ManualResetEventSlim();
-        Task<bool> stuck = shelves.OnReaderAsync(() =>
-        {
-            holding.Set();
-            release.Wait();
-            return true;
-        });
-        Assert.True(holding.Wait(TimeSpan.FromSeconds(30)), "the reader thread took the blocking change");
+        Task<bool> stuck = HoldReader(shelves, release);
 
         int ran = 0;
         using var giveUp = new CancellationTokenSource();
@@ -89,5 +75,19 @@ public sealed class StuckReaderTests : IDisposable
         await stuck;
         Assert.True(await shelves.OnReaderAsync(() => true));
         Assert.Equal(0, ran);
+    }
+
+    // Holds the reader thread inside a change until released, as a read that never returns would.
+    private static Task<bool> HoldReader(ShelfService shelves, ManualResetEventSlim release)
+    {
+        using var holding = new ManualResetEventSlim();
+        Task<bool> stuck = shelves.OnReaderAsync(() =>
+        {
+            holding.Set();
+            release.Wait();
+            return true;
+        });
+        Assert.True(holding.Wait(TimeSpan.FromSeconds(30)), "the reader thread took the blocking change");
+        return stuck;
     }
 }
