@@ -95,8 +95,8 @@ internal sealed class CloudHealthCheck(IOptions<CloudOptions> options, DurableOu
                 omnichannelEvents = new { dropped = omnichannel.Dropped, refused = omnichannel.Refused },
                 signageEvents = new { dropped = signage.Dropped, refused = signage.Refused, screenPublishesFailed = screens.Failed },
                 offerEvents = new { dropped = offers.Dropped, refused = offers.Refused },
-                temperatureEvents = new { dropped = temperature.Dropped, refused = temperature.Refused, retries = temperature.Retries },
-                pickEvents = new { dropped = picks.Dropped, refused = picks.Refused, retries = picks.Retries },
+                temperatureEvents = new { dropped = temperature.Dropped, refused = temperature.Refused, retries = temperature.Retries, retryError = temperature.LastRetryError },
+                pickEvents = new { dropped = picks.Dropped, refused = picks.Refused, retries = picks.Retries, retryError = picks.LastRetryError },
             },
         };
         return Task.FromResult(outbox.Healthy

@@ -103,17 +103,26 @@ public sealed class LiveSettings : ICommandHandler<SetLiveSetting>
             changes.Add(change!);
         }
 
+        int applied = 0;
         try
         {
             foreach (Func<Task> change in changes)
             {
                 await change();
+                applied++;
             }
         }
         catch (ShelfReaderTimeoutException ex)
         {
-            // Not claimed: the cloud sends this version again, and applying it twice is the same as once.
-            return (503, new JsonObject { ["error"] = ex.Message, ["$version"] = version });
+            // Not claimed: the cloud sends this version again, and applying it twice is the same as once. What was
+            // applied before is in force until then, and reported as it is.
+            if (applied > 0)
+            {
+                RaiseChanged();
+            }
+
+            string inForce = applied == 0 ? "" : $"; {applied} of its {changes.Count} settings are in force until then, not stored";
+            return (503, new JsonObject { ["error"] = $"{ex.Message} (this version is not applied: the next delivery applies it{inForce})", ["$version"] = version });
         }
 
         try
@@ -141,11 +150,19 @@ public sealed class LiveSettings : ICommandHandler<SetLiveSetting>
         }
 
         settings.AddRange(local.Select(kv => (kv.Key, kv.Value)));
+        string? readerStuck = null;
         foreach ((string key, JsonNode? value) in settings)
         {
             // A setting that no longer fits (its shelf was removed from the layout) is skipped, not fatal.
             if (Plan(key, value, out Func<Task>? change) is null)
             {
+                if (readerStuck is not null && key.StartsWith("shelves.", StringComparison.Ordinal))
+                {
+                    // One deadline is enough to know: the start does not wait another for each shelf.
+                    CloudLog.StoredSettingNotApplied(_logger, key, readerStuck);
+                    continue;
+                }
+
                 try
                 {
                     await change!();
@@ -153,6 +170,7 @@ public sealed class LiveSettings : ICommandHandler<SetLiveSetting>
                 catch (ShelfReaderTimeoutException ex)
                 {
                     // Still stored: the next start applies it. A stuck reader must not also stop the start.
+                    readerStuck = ex.Message;
                     CloudLog.StoredSettingNotApplied(_logger, key, ex.Message);
                 }
             }

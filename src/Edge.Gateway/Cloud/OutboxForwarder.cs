@@ -40,6 +40,9 @@ public abstract class OutboxForwarder<T> : IDisposable
     /// <summary>Resyncs run because the outbox had refused events.</summary>
     public long Retries => Interlocked.Read(ref _retries);
 
+    /// <summary>What the last resync after a refusal threw, or null.</summary>
+    public string? LastRetryError { get; private set; }
+
     /// <summary>How long after a refusal the forwarder resyncs (the outbox retries its own commits meanwhile).</summary>
     public TimeSpan RetryInterval { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -140,6 +143,15 @@ public abstract class OutboxForwarder<T> : IDisposable
         }
 
         Interlocked.Increment(ref _retries);
-        OnResync();
+        try
+        {
+            OnResync();
+        }
+        catch (Exception ex)
+        {
+            // On a timer thread an exception would end the process: keep it, and try again after the interval.
+            LastRetryError = ex.Message;
+            ScheduleRetry();
+        }
     }
 }

@@ -171,14 +171,10 @@ public sealed class ShelfService : BackgroundService
             {
                 done.SetResult(action());
             }
-            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
+            catch (Exception ex)
             {
+                // Whatever the change threw is its caller's answer, not the end of the reader thread.
                 done.SetException(ex);
-            }
-            finally
-            {
-                // Anything else goes on up the reader thread as before; the caller still gets an answer.
-                done.TrySetException(new InvalidOperationException("the change failed on the shelf reader thread"));
             }
         });
         if (_bus is null)
@@ -191,7 +187,7 @@ public sealed class ShelfService : BackgroundService
         {
             return await done.Task.WaitAsync(ReaderDeadline, _time, cancellationToken);
         }
-        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException && !done.Task.IsCompleted)
+        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
         {
             if (Interlocked.CompareExchange(ref state, Withdrawn, Queued) != Queued)
             {

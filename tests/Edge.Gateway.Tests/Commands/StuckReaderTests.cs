@@ -32,7 +32,7 @@ public sealed class StuckReaderTests : IDisposable
         var set = (await host.Cloud.DeliverAsync(InboundKind.Command, "set-config", "{\"key\":\"shelves.S-01.lowStockThreshold\",\"value\":987}"))!.Value;
         var tared = (await host.Cloud.DeliverAsync(InboundKind.Command, "tare", "{\"shelfId\":\"S-01\"}"))!.Value;
         var restarted = (await host.Cloud.DeliverAsync(InboundKind.Command, "restart-sampler", ""))!.Value;
-        (int desiredStatus, var desired) = await settings.ApplyDesiredAsync(Encoding.UTF8.GetBytes("{\"$version\":7,\"shelves\":{\"S-01\":{\"lowStockThreshold\":555}}}"));
+        (int desiredStatus, var desired) = await settings.ApplyDesiredAsync(Encoding.UTF8.GetBytes("{\"$version\":7,\"pump\":{\"ratePerSecond\":300},\"shelves\":{\"S-01\":{\"lowStockThreshold\":555}}}"));
 
         Assert.Equal(503, set.Status);
         Assert.Equal(503, tared.Status);
@@ -40,6 +40,7 @@ public sealed class StuckReaderTests : IDisposable
         Assert.Equal(503, desiredStatus);
         Assert.Equal("the shelf reader did not take the change within 0.2 s (a stuck HX711 read, or the gateway is stopping); nothing changed, try again", set.Body.GetProperty("error").GetString());
         Assert.Equal(7, desired["$version"]!.GetValue<long>());
+        Assert.EndsWith("(this version is not applied: the next delivery applies it; 1 of its 2 settings are in force until then, not stored)", desired["error"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Equal(0, settings.DesiredVersion);
         Assert.Equal(0, settings.Reported()["localVersion"]!.GetValue<long>());
 
@@ -75,6 +76,10 @@ public sealed class StuckReaderTests : IDisposable
         await stuck;
         Assert.True(await shelves.OnReaderAsync(() => true));
         Assert.Equal(0, ran);
+
+        // What a change throws is its caller's answer; the reader goes on.
+        await Assert.ThrowsAsync<FormatException>(() => shelves.OnReaderAsync<bool>(() => throw new FormatException("a broken change")));
+        Assert.True(await shelves.OnReaderAsync(() => true));
     }
 
     // Holds the reader thread inside a change until released, as a read that never returns would.
