@@ -40,19 +40,11 @@ internal static class DrainHarness
 
             // Untimed: fill, then drain once, so that the rounds run warm code.
             await FillAsync(outbox, Warm);
-            Task pumping;
-            using (var warm = new CancellationTokenSource())
-            {
-                pumping = pump.RunAsync(warm.Token);
-                await DrainedAsync(outbox, Warm);
-                await warm.CancelAsync();
-                await pumping;
-            }
+            await DrainAsync(pump, outbox, Warm);
 
             Console.WriteLine($"drain of a {count:N0}-message backlog to Mosquitto (QoS 1, {Payload.Length}-byte events), {inFlight} in flight, {Rounds} rounds interleaved with mosquitto_pub -q 1 -l on the same envelopes (after {Warm:N0} drained untimed):");
             var ratios = new List<double>();
             List<byte[]> envelopes = [];
-            long commitsBefore = 0;
             for (int round = 1; round <= Rounds; round++)
             {
                 long acked = outbox.AckedSeq("shelf");
@@ -80,17 +72,11 @@ internal static class DrainHarness
                 pub.Stop();
                 double reference = count / pub.Elapsed.TotalSeconds;
 
-                commitsBefore = outbox.Stats.Commits;
-                using var run = new CancellationTokenSource();
-                var drain = Stopwatch.StartNew();
-                pumping = pump.RunAsync(run.Token);
-                await DrainedAsync(outbox, acked + count);
-                drain.Stop();
-                await run.CancelAsync();
-                await pumping;
-                double ours = count / drain.Elapsed.TotalSeconds;
+                long commitsBefore = outbox.Stats.Commits;
+                TimeSpan drain = await DrainAsync(pump, outbox, acked + count);
+                double ours = count / drain.TotalSeconds;
                 ratios.Add(ours / reference);
-                Console.WriteLine($"  round {round}: outbox + pump {ours:F0} msg/s ({drain.Elapsed.TotalSeconds:F2} s, acknowledged and checkpointed, {outbox.Stats.Commits - commitsBefore} commits); mosquitto_pub {reference:F0} msg/s ({pub.Elapsed.TotalSeconds:F2} s); ratio {ours / reference:F2}");
+                Console.WriteLine($"  round {round}: outbox + pump {ours:F0} msg/s ({drain.TotalSeconds:F2} s, acknowledged and checkpointed, {outbox.Stats.Commits - commitsBefore} commits); mosquitto_pub {reference:F0} msg/s ({pub.Elapsed.TotalSeconds:F2} s); ratio {ours / reference:F2}");
             }
 
             await transport.DisposeAsync();
@@ -125,28 +111,30 @@ internal static class DrainHarness
         await Task.WhenAll(fills);
     }
 
-    private static async Task DrainedAsync(DurableOutbox outbox, long seq)
-    {
-        while (outbox.AckedSeq("shelf") < seq)
-        {
-            await Task.Delay(1);
-        }
-    }
-
     // What the outbox and the pump cost without the MQTT client: the same backlog, confirmed as soon as it is wrapped.
     private static async Task<double> OutboxAloneAsync(DurableOutbox outbox, int count, int inFlight)
     {
         long acked = outbox.AckedSeq("shelf");
         await FillAsync(outbox, count);
         using var pump = new OutboxPump(outbox, new WrapOnly(), new PumpOptions { RatePerSecond = 0, MaxInFlight = inFlight });
+        return count / (await DrainAsync(pump, outbox, acked + count)).TotalSeconds;
+    }
+
+    // Runs the pump until the shelf stream is acknowledged up to seq, then stops it: how long that took.
+    private static async Task<TimeSpan> DrainAsync(OutboxPump pump, DurableOutbox outbox, long seq)
+    {
         using var run = new CancellationTokenSource();
         var clock = Stopwatch.StartNew();
         Task pumping = pump.RunAsync(run.Token);
-        await DrainedAsync(outbox, acked + count);
+        while (outbox.AckedSeq("shelf") < seq)
+        {
+            await Task.Delay(1);
+        }
+
         clock.Stop();
         await run.CancelAsync();
         await pumping;
-        return count / clock.Elapsed.TotalSeconds;
+        return clock.Elapsed;
     }
 
     private sealed class WrapOnly : ICloudTransport

@@ -154,29 +154,28 @@ public sealed class LiveSettings : ICommandHandler<SetLiveSetting>
         foreach ((string key, JsonNode? value) in settings)
         {
             // A setting that no longer fits (its shelf was removed from the layout) is skipped, not fatal.
-            if (Plan(key, value, out Func<Task>? change) is null)
-            {
-                if (readerStuck is not null && key.StartsWith("shelves.", StringComparison.Ordinal))
-                {
-                    // One deadline is enough to know: the start does not wait another for each shelf.
-                    CloudLog.StoredSettingNotApplied(_logger, key, readerStuck);
-                    continue;
-                }
-
-                try
-                {
-                    await change!();
-                }
-                catch (ShelfReaderTimeoutException ex)
-                {
-                    // Still stored: the next start applies it. A stuck reader must not also stop the start.
-                    readerStuck = ex.Message;
-                    CloudLog.StoredSettingNotApplied(_logger, key, ex.Message);
-                }
-            }
-            else
+            if (Plan(key, value, out Func<Task>? change) is not null)
             {
                 CloudLog.StoredSettingSkipped(_logger, key);
+                continue;
+            }
+
+            if (readerStuck is not null && key.StartsWith("shelves.", StringComparison.Ordinal))
+            {
+                // One deadline is enough to know: the start does not wait another for each shelf.
+                CloudLog.StoredSettingNotApplied(_logger, key, readerStuck);
+                continue;
+            }
+
+            try
+            {
+                await change!();
+            }
+            catch (ShelfReaderTimeoutException ex)
+            {
+                // Still stored: the next start applies it. A stuck reader must not also stop the start.
+                readerStuck = ex.Message;
+                CloudLog.StoredSettingNotApplied(_logger, key, ex.Message);
             }
         }
     }

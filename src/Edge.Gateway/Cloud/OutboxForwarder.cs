@@ -24,11 +24,11 @@ public abstract class OutboxForwarder<T> : IDisposable
     /// <summary>Subscribes at once, so no event published after construction is missed.</summary>
     protected OutboxForwarder(EventBus bus, DurableOutbox outbox, string name, int capacity, Func<T, OutboxEntry> map, TimeProvider? time = null)
     {
-        _time = time ?? TimeProvider.System;
         ArgumentNullException.ThrowIfNull(bus);
         _events = bus.Subscribe<T>(name, capacity, FullPolicy.DropOldestAndResync);
         _outbox = outbox ?? throw new ArgumentNullException(nameof(outbox));
         _map = map ?? throw new ArgumentNullException(nameof(map));
+        _time = time ?? TimeProvider.System;
     }
 
     /// <summary>Events dropped before they reached the outbox (the queue was full).</summary>
