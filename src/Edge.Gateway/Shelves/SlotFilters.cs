@@ -68,22 +68,32 @@ internal sealed class StillWindow
         _next = 0;
     }
 
-    public (double Mean, double Std) Stats()
+    /// <summary>
+    /// Mean and standard deviation of the window, and its rise: how far the least-squares line through it climbs from
+    /// the oldest sample to the newest. A load still being moved is a slope that a short window's spread can hide.
+    /// </summary>
+    public (double Mean, double Std, double Rise) Stats()
     {
+        int n = _window.Length;
         double sum = 0;
-        for (int i = 0; i < _window.Length; i++)
+        for (int i = 0; i < n; i++)
         {
             sum += _window[i];
         }
 
-        double mean = sum / _window.Length;
+        double mean = sum / n;
         double squares = 0;
-        for (int i = 0; i < _window.Length; i++)
+        double moment = 0;
+        double centre = (n - 1) / 2.0;
+        for (int age = 0; age < n; age++)
         {
-            double d = _window[i] - mean;
+            double d = _window[(_next + age) % n] - mean;
             squares += d * d;
+            moment += (age - centre) * d;
         }
 
-        return (mean, Math.Sqrt(squares / (_window.Length - 1)));
+        // Sum of (age - centre)² over 0..n-1 is n(n²-1)/12.
+        double slope = n > 1 ? moment / (n * ((n * n) - 1) / 12.0) : 0;
+        return (mean, Math.Sqrt(squares / (n - 1)), slope * (n - 1));
     }
 }

@@ -193,12 +193,16 @@ public sealed class SlotPipeline
             return;
         }
 
-        (double mean, double std) = _window.Stats();
+        (double mean, double std, double rise) = _window.Stats();
         double stillStd = Math.Max(_o.StableStdGrams, 3 * _noise);
         bool still = std < stillStd;
+        // Settled: still, and no trend across the window that its spread would hide (a hand slowing to a pause mid-move
+        // fits a short window's spread; its slope does not). Only a decision waits for this: whether a still shelf
+        // became active is judged by spread alone, so the trend's noise never breaks a still stretch.
+        bool settled = still && Math.Abs(rise) < stillStd;
         switch (_phase)
         {
-            case Phase.Acquiring when still:
+            case Phase.Acquiring when settled:
                 _stableLevel = mean;
                 _phase = Phase.Still;
                 Anchor(time);
@@ -219,7 +223,7 @@ public sealed class SlotPipeline
                 _levelBefore = _stableLevel;
                 _phase = Phase.Active;
                 _drift.Break();
-                if (still)
+                if (settled)
                 {
                     // The window is still, at another level than the one held (taken too early, in the tail of a hand's
                     // wobble): it is the settled level already, and waiting one more sample would only add latency.
@@ -236,7 +240,7 @@ public sealed class SlotPipeline
                 _drift.Learn(measured);
                 break;
 
-            case Phase.Active when still:
+            case Phase.Active when settled:
                 Settle(mean, time);
                 break;
         }
