@@ -150,7 +150,6 @@ public sealed class LiveSettings : ICommandHandler<SetLiveSetting>
         }
 
         settings.AddRange(local.Select(kv => (kv.Key, kv.Value)));
-        string? readerStuck = null;
         foreach ((string key, JsonNode? value) in settings)
         {
             // A setting that no longer fits (its shelf was removed from the layout) is skipped, not fatal.
@@ -160,21 +159,14 @@ public sealed class LiveSettings : ICommandHandler<SetLiveSetting>
                 continue;
             }
 
-            if (readerStuck is not null && key.StartsWith("shelves.", StringComparison.Ordinal))
-            {
-                // One deadline is enough to know: the start does not wait another for each shelf.
-                CloudLog.StoredSettingNotApplied(_logger, key, readerStuck);
-                continue;
-            }
-
             try
             {
                 await change!();
             }
             catch (ShelfReaderTimeoutException ex)
             {
-                // Still stored: the next start applies it. A stuck reader must not also stop the start.
-                readerStuck = ex.Message;
+                // Still stored: the next start applies it. A stuck reader must not also stop the start, and after the
+                // first deadline the reader refuses the rest at once.
                 CloudLog.StoredSettingNotApplied(_logger, key, ex.Message);
             }
         }

@@ -69,10 +69,10 @@ internal sealed class ShelfCommandHandlers(ShelfService shelves, ShelfRepository
                 },
                 cancellationToken);
         }
-        catch (ShelfReaderTimeoutException)
+        catch (ShelfReaderTimeoutException ex)
         {
             string tare = command.TareGrams is null ? "" : " (the tare given with it is not kept)";
-            return CommandResult.Failed(CommandOutcome.Unavailable, $"calibration of shelf '{command.ShelfId}' stored, but the shelf reader did not take it within {shelves.ReaderDeadline.TotalSeconds:0.#} s: it applies at the next start{tare}");
+            return CommandResult.Failed(CommandOutcome.Unavailable, $"calibration of shelf '{command.ShelfId}' stored, but not applied now: {ex.Reason}; it applies at the next start{tare}");
         }
 
         return CommandResult.Done(new JsonObject { ["shelfId"] = command.ShelfId, ["gramsPerCount"] = command.Calibration.GramsPerCount });

@@ -30,6 +30,8 @@ public sealed class ShelfService : BackgroundService
     private const int Withdrawn = 2;
     private GpioController? _controller;
     private Hx711Bus? _bus;
+    // UTC ticks of the first change that timed out since the reader last ran one or came round; 0: not stuck.
+    private long _stuckSince;
 
     /// <summary>Created by DI.</summary>
     public ShelfService(ShelfLayout layout, ShelfRepository store, StockJournal journal, StockBoard board, IOptions<DetectionOptions> detection, IShelfTemperature temperature, Func<GpioController> gpio, TimeProvider time, ILogger<ShelfService> logger)
@@ -119,7 +121,7 @@ public sealed class ShelfService : BackgroundService
         }
 
         var sampler = new ShelfSampler([.. readablePipelines], [.. tallies], _time, p => _journal.Post(RowOf(p)));
-        _bus = new Hx711Bus(readable, sampler, "hx711-bus", timeProvider: _time) { BetweenRounds = RunQueued };
+        _bus = new Hx711Bus(readable, sampler, "hx711-bus", timeProvider: _time) { BetweenRounds = CameRound };
         _bus.Start();
         ShelfLog.Started(_logger, readable.Count, _layout.Simulated ? "the simulated store" : "GPIO");
         return base.StartAsync(cancellationToken);
@@ -154,10 +156,17 @@ public sealed class ShelfService : BackgroundService
     /// </summary>
     /// <exception cref="ShelfReaderTimeoutException">
     /// The reader did not take the change within <see cref="ReaderDeadline"/> (a stuck read, or the gateway is
-    /// stopping). The change is then withdrawn: it never runs, so the caller can say that nothing changed.
+    /// stopping). The change is then withdrawn: it never runs, so the caller can say that nothing changed. Until the
+    /// reader next runs a change or comes round between two rounds of readings, every later change is refused at once
+    /// the same way (<see cref="ReaderStuckSince"/>): a stall costs one deadline, not one per caller.
     /// </exception>
     public async Task<T> OnReaderAsync<T>(Func<T> action, CancellationToken cancellationToken = default)
     {
+        if (ReaderStuckSince is { } since)
+        {
+            throw new ShelfReaderTimeoutException(since);
+        }
+
         var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
         int state = Queued;
         _onReader.Enqueue(() =>
@@ -167,15 +176,22 @@ public sealed class ShelfService : BackgroundService
                 return;
             }
 
+            T result;
             try
             {
-                done.SetResult(action());
+                result = action();
             }
             catch (Exception ex)
             {
                 // Whatever the change threw is its caller's answer, not the end of the reader thread.
+                Interlocked.Exchange(ref _stuckSince, 0);
                 done.SetException(ex);
+                return;
             }
+
+            // Before the answer, so a caller that awaited it finds the reader no longer marked stuck.
+            Interlocked.Exchange(ref _stuckSince, 0);
+            done.SetResult(result);
         });
         if (_bus is null)
         {
@@ -196,9 +212,17 @@ public sealed class ShelfService : BackgroundService
             }
 
             cancellationToken.ThrowIfCancellationRequested();
+            Interlocked.CompareExchange(ref _stuckSince, _time.GetUtcNow().UtcTicks, 0);
             throw new ShelfReaderTimeoutException(ReaderDeadline);
         }
     }
+
+    /// <summary>
+    /// When a change first timed out since the reader last ran one or came round between two rounds of readings; null
+    /// while it is not known to be stuck (and always without a reader thread).
+    /// </summary>
+    public DateTimeOffset? ReaderStuckSince =>
+        _bus is not null && Interlocked.Read(ref _stuckSince) is > 0 and long ticks ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
 
     /// <summary>The pipeline of a slot, or null.</summary>
     public SlotPipeline? Find(string shelfId) => Pipelines.FirstOrDefault(p => p.Slot.ShelfId == shelfId);
@@ -231,6 +255,12 @@ public sealed class ShelfService : BackgroundService
         },
         cancellationToken);
 
+    private void CameRound()
+    {
+        RunQueued();
+        Interlocked.Exchange(ref _stuckSince, 0);
+    }
+
     private void RunQueued()
     {
         lock (_inline)
@@ -253,8 +283,24 @@ public sealed class ShelfService : BackgroundService
     }
 }
 
-/// <summary>The shelf reader thread did not take a change in time; the change was withdrawn and nothing changed.</summary>
-public sealed class ShelfReaderTimeoutException(TimeSpan deadline)
-    : TimeoutException($"the shelf reader did not take the change within {deadline.TotalSeconds:0.#} s (a stuck HX711 read, or the gateway is stopping); nothing changed, try again")
+/// <summary>The shelf reader thread did not take a change in time, or is known to be stuck; nothing changed.</summary>
+public sealed class ShelfReaderTimeoutException : TimeoutException
 {
+    /// <summary>This change waited <paramref name="deadline"/> and was withdrawn.</summary>
+    public ShelfReaderTimeoutException(TimeSpan deadline)
+        : this($"the shelf reader did not take the change within {deadline.TotalSeconds:0.#} s (a stuck HX711 read, or the gateway is stopping)")
+    {
+    }
+
+    /// <summary>This change was refused at once: an earlier one timed out at <paramref name="stuckSince"/> and the reader has not come round since.</summary>
+    public ShelfReaderTimeoutException(DateTimeOffset stuckSince)
+        : this($"the shelf reader has not come round since a change timed out at {stuckSince:yyyy-MM-ddTHH:mm:ssZ} (a stuck HX711 read, or the gateway is stopping)")
+    {
+    }
+
+    private ShelfReaderTimeoutException(string reason)
+        : base(reason + "; nothing changed, try again") => Reason = reason;
+
+    /// <summary>Why, without the advice to the caller (for answers in which something did change).</summary>
+    public string Reason { get; }
 }

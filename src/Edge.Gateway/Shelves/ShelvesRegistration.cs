@@ -72,6 +72,7 @@ internal sealed class ShelvesHealthCheck(ShelfService shelves, StockJournal jour
             ["frames"] = new { accepted, rejected },
             ["framesLastMinute"] = shelves.FramesLastMinute().Select(f => new { shelfId = f.ShelfId, dataRate = f.SamplesPerSecond, accepted = f.LastMinute.Accepted, rejected = f.LastMinute.Rejected, lost = f.LastMinute.Lost }).ToList(),
             ["faultedShelves"] = shelves.Pipelines.Count(p => p.Status == SlotStatus.Faulted),
+            ["readerStuckSince"] = shelves.ReaderStuckSince!,
             ["drift"] = shelves.Pipelines.Select(p => DriftView.Of(p, now)).ToList(),
             ["journalSeq"] = repository.LastSeq,
             ["journalError"] = journal.LastError!,

@@ -1,7 +1,10 @@
 using System.Text;
+using System.Text.Json;
 using Edge.Cloud.Transport;
 using Edge.Gateway.Cloud;
 using Edge.Gateway.Shelves;
+using Edge.Gateway.Simulation;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Edge.Gateway.Tests.Commands;
 
@@ -59,6 +62,75 @@ public sealed class StuckReaderTests : IDisposable
     }
 
     [Fact]
+    public async Task AfterOneTimeout_LaterChangesAreRefusedAtOnce_UntilTheReaderRunsAChangeAgain()
+    {
+        await using CommandHost host = await CommandHost.StartAsync(_dir);
+        ShelfService shelves = host.Get<ShelfService>();
+        using var release = new ManualResetEventSlim();
+        Task<bool> stuck = HoldReader(shelves, release);
+        shelves.ReaderDeadline = TimeSpan.FromMilliseconds(200);
+        Assert.Null(shelves.ReaderStuckSince);
+
+        await Assert.ThrowsAsync<ShelfReaderTimeoutException>(() => shelves.OnReaderAsync(() => true));
+        Assert.NotNull(shelves.ReaderStuckSince);
+        Assert.Equal(shelves.ReaderStuckSince, Assert.IsType<DateTimeOffset>(await StuckSinceInHealth(host)));
+
+        // The next change does not wait a deadline of its own behind the same stall: it is refused before it awaits.
+        shelves.ReaderDeadline = TimeSpan.FromSeconds(5);
+        int ran = 0;
+        Task<bool> next = shelves.OnReaderAsync(() => Interlocked.Increment(ref ran) > 0);
+        Assert.True(next.IsFaulted, "refused at once");
+        ShelfReaderTimeoutException refused = await Assert.ThrowsAsync<ShelfReaderTimeoutException>(() => next);
+        Assert.StartsWith("the shelf reader has not come round since a change timed out at ", refused.Message, StringComparison.Ordinal);
+        Assert.EndsWith("; nothing changed, try again", refused.Message, StringComparison.Ordinal);
+        Calibration factory = DemoStoreLayout.FactoryCalibration().ToCalibration();
+        string args = JsonSerializer.Serialize(new { shelfId = "S-01", rawZero = factory.RawZero, gramsZero = factory.GramsZero, rawSpan = factory.RawSpan, gramsSpan = factory.GramsSpan });
+        var recalibrated = (await host.Cloud.DeliverAsync(InboundKind.Command, "recalibrate", args))!.Value;
+        Assert.Equal(503, recalibrated.Status);
+        Assert.StartsWith("calibration of shelf 'S-01' stored, but not applied now: the shelf reader has not come round since ", recalibrated.Body.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.EndsWith("; it applies at the next start", recalibrated.Body.GetProperty("error").GetString(), StringComparison.Ordinal);
+
+        // The reader comes round: changes are queued and run again; the refused one never ran.
+        release.Set();
+        Assert.True(await stuck);
+        Assert.Null(shelves.ReaderStuckSince);
+        Assert.Null(await StuckSinceInHealth(host));
+        Assert.True(await shelves.OnReaderAsync(() => true));
+        Assert.Equal(0, ran);
+    }
+
+    [Fact]
+    public async Task RestoringStoredSettings_WithTheReaderStuck_WaitsOneDeadline_AndLogsEachSettingNotApplied()
+    {
+        await using CommandHost host = await CommandHost.StartAsync(_dir);
+        ShelfService shelves = host.Get<ShelfService>();
+        LiveSettings settings = host.Get<LiveSettings>();
+        foreach (string shelf in new[] { "S-01", "S-02", "S-03" })
+        {
+            var stored = (await host.Cloud.DeliverAsync(InboundKind.Command, "set-config", $"{{\"key\":\"shelves.{shelf}.lowStockThreshold\",\"value\":7}}"))!.Value;
+            Assert.Equal(200, stored.Status);
+        }
+
+        using var release = new ManualResetEventSlim();
+        Task<bool> stuck = HoldReader(shelves, release);
+        shelves.ReaderDeadline = TimeSpan.FromSeconds(1);
+
+        // What a start does: the first stored shelf setting waits the deadline, the other two are refused at once.
+        Task restore = settings.RestoreAsync();
+        Assert.Same(restore, await Task.WhenAny(restore, Task.Delay(TimeSpan.FromSeconds(30))));
+        await restore;
+
+        string[] notApplied = [.. host.Logs.Lines.Where(l => l.Message.StartsWith("A stored live setting was not applied at start", StringComparison.Ordinal)).Select(l => l.Message)];
+        Assert.Equal(3, notApplied.Length);
+        Assert.Contains("shelves.S-01.lowStockThreshold: the shelf reader did not take the change within 1 s", notApplied[0], StringComparison.Ordinal);
+        Assert.Contains("shelves.S-02.lowStockThreshold: the shelf reader has not come round since a change timed out at ", notApplied[1], StringComparison.Ordinal);
+        Assert.Contains("shelves.S-03.lowStockThreshold: the shelf reader has not come round since a change timed out at ", notApplied[2], StringComparison.Ordinal);
+
+        release.Set();
+        Assert.True(await stuck);
+    }
+
+    [Fact]
     public async Task ACallerThatGivesUp_WithdrawsItsChange()
     {
         await using CommandHost host = await CommandHost.StartAsync(_dir);
@@ -80,6 +152,13 @@ public sealed class StuckReaderTests : IDisposable
         // What a change throws is its caller's answer; the reader goes on.
         await Assert.ThrowsAsync<FormatException>(() => shelves.OnReaderAsync<bool>(() => throw new FormatException("a broken change")));
         Assert.True(await shelves.OnReaderAsync(() => true));
+    }
+
+    // The shelves' part of /healthz, as the endpoint gathers it.
+    private static async Task<object?> StuckSinceInHealth(CommandHost host)
+    {
+        HealthReport report = await host.Get<HealthCheckService>().CheckHealthAsync();
+        return report.Entries.Values.Single(e => e.Data.ContainsKey("readerStuckSince")).Data["readerStuckSince"];
     }
 
     // Holds the reader thread inside a change until released, as a read that never returns would.
