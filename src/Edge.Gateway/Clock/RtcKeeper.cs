@@ -57,6 +57,15 @@ public sealed record ClockVerdict(ClockTrust Trust, TimeSpan Offset, string? Dis
 /// <summary>Decides between the system clock and the RTC (pure: the keeper, the start and <c>diag</c> share it).</summary>
 public static class ClockJudge
 {
+    /// <summary>
+    /// How long after its build a gateway's clock can plausibly read: a Pi in a store does not run one build for longer,
+    /// and a DS3231 that lost its registers reads any year to 2099.
+    /// </summary>
+    public const int PlausibleYearsAfterBuild = 20;
+
+    /// <summary>The latest time a clock can plausibly read for a build of <paramref name="buildDate"/>.</summary>
+    public static DateTimeOffset LatestPlausible(DateTimeOffset buildDate) => buildDate.AddYears(PlausibleYearsAfterBuild);
+
     /// <summary>The verdict at <paramref name="system"/> (the gateway's time) for an RTC reading (null: no RTC).</summary>
     /// <param name="atStart">At start an RTC ahead of the system clock is adopted (the system clock stopped with the power); later it is a disagreement.</param>
     public static ClockVerdict Judge(DateTimeOffset system, bool ntpSynchronised, RtcReading? rtc, TimeSpan tolerance, DateTimeOffset buildDate, bool atStart)
@@ -83,6 +92,12 @@ public static class ClockJudge
         {
             return new ClockVerdict(ClockTrust.System, TimeSpan.Zero, null,
                 $"the RTC reads {Iso(utc)}, before this build: it is not to be trusted until NTP synchronises and sets it");
+        }
+
+        if (utc > LatestPlausible(buildDate))
+        {
+            return new ClockVerdict(ClockTrust.System, TimeSpan.Zero, null,
+                $"the RTC reads {Iso(utc)}, more than {PlausibleYearsAfterBuild} years after this build (a corrupt reading): it is not to be trusted until NTP synchronises and sets it");
         }
 
         TimeSpan apart = utc - system;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Edge.Gateway.Clock;
 
 namespace Edge.Gateway.Diagnostics;
 
@@ -54,6 +55,11 @@ public static partial class SystemChecks
         if (now < buildDate)
         {
             return new DiagCheck(name, CheckStatus.Fail, $"the clock says {nowText}, before this build ({buildDate.UtcDateTime:yyyy-MM-dd}): set the time or fix NTP{noRtc}", data);
+        }
+
+        if (now > ClockJudge.LatestPlausible(buildDate))
+        {
+            return new DiagCheck(name, CheckStatus.Fail, $"the clock says {nowText}, more than {ClockJudge.PlausibleYearsAfterBuild} years after this build ({buildDate.UtcDateTime:yyyy-MM-dd}): set the time or fix NTP{noRtc}", data);
         }
 
         if (!synced)

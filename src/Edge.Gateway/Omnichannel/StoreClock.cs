@@ -1,4 +1,5 @@
 using System.Reflection;
+using Edge.Gateway.Clock;
 using Microsoft.Extensions.Options;
 
 namespace Edge.Gateway.Omnichannel;
@@ -94,6 +95,10 @@ public sealed class StoreClock
             if (now < BuildDate)
             {
                 _reason = $"the clock reads {now:O}, before this gateway was built ({BuildDate:yyyy-MM-dd})";
+            }
+            else if (now > ClockJudge.LatestPlausible(BuildDate))
+            {
+                _reason = $"the clock reads {now:O}, more than {ClockJudge.PlausibleYearsAfterBuild} years after this gateway was built ({BuildDate:yyyy-MM-dd})";
             }
             else if (_jumpedAt is not null && _time.GetElapsedTime(_jumpTicks, ticks) < _options.ClockSettleTime)
             {

@@ -192,6 +192,27 @@ public sealed class RtcKeeperTests
         Assert.Contains("before this build", keeper.Check().Advice, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void AnRtcMoreThanTwentyYearsAfterThisBuild_IsNotAdopted()
+    {
+        // A DS3231 whose registers were corrupted reads some year up to 2099: far ahead of a system clock that stopped.
+        SimulatedDs3231 chip = SetChip(new DateTimeOffset(2091, 4, 7, 3, 0, 0, TimeSpan.Zero));
+        var system = new FakeTimeProvider(True - TimeSpan.FromDays(3));
+        _ntp = false;
+        using RtcKeeper keeper = Keeper(chip, system);
+
+        ClockVerdict verdict = keeper.Check();
+        Assert.Equal(ClockTrust.System, verdict.Trust);
+        Assert.Equal(TimeSpan.Zero, keeper.Clock.Offset);
+        Assert.StartsWith("the RTC reads 2091-04-07T03:00:", verdict.Advice, StringComparison.Ordinal);
+        Assert.Contains("more than 20 years after this build (a corrupt reading)", verdict.Advice, StringComparison.Ordinal);
+
+        // Twenty years less a day is still believed: a gateway stored for years comes back to the RTC's time.
+        SimulatedDs3231 late = SetChip(Build.AddYears(20).AddDays(-1));
+        using RtcKeeper stored = Keeper(late, system);
+        Assert.Equal(ClockTrust.Rtc, stored.Check().Trust);
+    }
+
     private RtcKeeper Keeper(SimulatedDs3231 chip, TimeProvider system) =>
         new(new Ds3231Rtc(new Ds3231Clock(new UnownedI2cDevice(chip))), _options, () => _ntp, system, Build, NullLogger.Instance);
 

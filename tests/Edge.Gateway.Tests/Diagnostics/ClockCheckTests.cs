@@ -92,6 +92,18 @@ public sealed class ClockCheckTests : IDisposable
     }
 
     [Fact]
+    public void Clock_more_than_twenty_years_after_the_build_fails()
+    {
+        var future = new FakeTimeProvider(new DateTimeOffset(2099, 12, 31, 23, 0, 0, TimeSpan.Zero));
+        TimesyncdSynchronised();
+
+        DiagCheck check = SystemChecks.Clock(future, Build, _run.Root, _proc.Root, () => 0);
+
+        Assert.Equal(CheckStatus.Fail, check.Status);
+        Assert.StartsWith("the clock says 2099-12-31T23:00:00Z, more than 20 years after this build (2026-11-20): set the time or fix NTP", check.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Real_kernel_is_asked_without_throwing()
     {
         DiagCheck check = SystemChecks.Clock(_time, Build, _run.Root, _proc.Root);

@@ -172,6 +172,28 @@ public sealed class FreshnessTests : IDisposable
     }
 
     [Fact]
+    public void AClockMoreThanTwentyYearsAfterTheBuild_IsImplausible_AndShowsTheBasePrice()
+    {
+        var time = new JumpingClock(Midnight.AddHours(12));
+        using Store store = Open(time);
+        Apply(store, StoreDataKinds.Promotions, JsonSerializer.Serialize(new
+        {
+            version = 1,
+            items = new object[] { new { id = "timed", skus = new[] { "A" }, discount = new { type = "amount", value = 100 }, start = Midnight, end = Midnight.AddYears(90) } },
+        }), time.GetUtcNow());
+        Assert.Equal(400, store.Prices.Price("A", Channel.Store)!.Price);
+
+        // Set (by a corrupt RTC through the kernel) to a time no build of today runs at; it then runs steadily.
+        time.Jump(store.Clock.BuildDate.AddYears(21) - time.GetUtcNow());
+        time.Advance(TimeSpan.FromMinutes(30));
+        PriceView future = store.Prices.Price("A", Channel.Store)!;
+
+        Assert.False(future.ClockPlausible);
+        Assert.Contains("more than 20 years after this gateway was built", store.Clock.Reason, StringComparison.Ordinal);
+        Assert.Equal(500, future.Price);
+    }
+
+    [Fact]
     public void OnlineStockOlderThanItsMaxAge_IsNotGivenAsANumber()
     {
         var time = new JumpingClock(Midnight);
