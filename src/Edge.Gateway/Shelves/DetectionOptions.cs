@@ -34,8 +34,8 @@ public sealed class DetectionOptions
     public int StableMinSamples { get; set; } = 4;
 
     /// <summary>
-    /// Window standard deviation below which the shelf counts as still (never below 3 noise sigmas); the window's
-    /// least-squares trend, from its oldest sample to its newest, must stay below it too.
+    /// Window standard deviation below which the shelf counts as still (never below 3 noise sigmas). A decision also
+    /// needs the window's least-squares trend, from its oldest sample to its newest, below it.
     /// </summary>
     public double StableStdGrams { get; set; } = 1.5;
 

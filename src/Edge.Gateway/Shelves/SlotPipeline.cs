@@ -36,6 +36,7 @@ public sealed class SlotPipeline
     private readonly SpikeFilter _spikes;
     private readonly StillWindow _window;
     private readonly TemperatureDrift _drift;
+    private readonly double _riseFactor;
 
     private Calibration _calibration;
     private double _tare;
@@ -74,6 +75,11 @@ public sealed class SlotPipeline
         Windows = DetectionWindows.For(options, samplesPerSecond);
         _spikes = new SpikeFilter(Windows.OutlierSamples);
         _window = new StillWindow(Windows.StableSamples);
+        // The fitted rise of pure noise spreads sqrt(12(n-1)/(n(n+1))) sigmas: 1.34 in a 4-sample window, 0.81 in 16.
+        // The limit widens by that where it is above 1, so noise alone holds a short window's decision back no more
+        // often than it fails the spread test.
+        int n = Windows.StableSamples;
+        _riseFactor = Math.Max(1, Math.Sqrt(12.0 * (n - 1) / (n * (n + 1.0))));
         _noise = options.StableStdGrams / 3;
         _drift = new TemperatureDrift(temperature ?? NoShelfTemperature.Instance, slot.ShelfId, options, samplesPerSecond);
     }
@@ -199,7 +205,7 @@ public sealed class SlotPipeline
         // Settled: still, and no trend across the window that its spread would hide (a hand slowing to a pause mid-move
         // fits a short window's spread; its slope does not). Only a decision waits for this: whether a still shelf
         // became active is judged by spread alone, so the trend's noise never breaks a still stretch.
-        bool settled = still && Math.Abs(rise) < stillStd;
+        bool settled = still && Math.Abs(rise) < stillStd * _riseFactor;
         switch (_phase)
         {
             case Phase.Acquiring when settled:

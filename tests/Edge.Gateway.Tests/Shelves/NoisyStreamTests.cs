@@ -60,38 +60,34 @@ public class NoisyStreamTests
         // off at 15 g/s. Over the 200 ms window the slide spans 3 g, a spread of about 0.9 g, under the 1.5 g still
         // threshold: by spread alone the shelf is still on the way down, and one item is counted, not two.
         var events = new List<ShelfEvent>();
-        var pipeline = new SlotPipeline(new SlotIdentity("A-01", "sku", 50, 0), ShelfSignal.Cal, 350, new DetectionOptions(), events.Add, 80);
-        var random = new Random(3);
-        var time = new DateTimeOffset(2026, 11, 22, 9, 0, 0, TimeSpan.Zero);
-        void Feed(double grams)
-        {
-            time += TimeSpan.FromSeconds(1.0 / 80);
-            double noise = 0.3 * Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
-            pipeline.OnSample((int)Math.Round(ShelfSignal.Cal.ToRaw(grams + noise)), time);
-        }
-
-        double load = 350 + 500;
-        for (int i = 0; i < 3 * 80; i++)
-        {
-            Feed(load);
-        }
-
-        Assert.Equal(10, pipeline.Count);
+        var load = new Load80Sps(new SlotPipeline(new SlotIdentity("A-01", "sku", 50, 0), ShelfSignal.Cal, 350, new DetectionOptions(), events.Add, 80), 350 + 500);
+        load.Hold(3);
+        Assert.Equal(10, load.Pipeline.Count);
 
         // Act
-        load -= 40;
-        for (int i = 0; i < 4 * 80; i++)
-        {
-            Feed(load -= 15.0 / 80);
-        }
-
-        for (int i = 0; i < 80; i++)
-        {
-            Feed(load);
-        }
+        load.Grams -= 40;
+        load.Slide(-60, 15);
+        load.Hold(1);
 
         // Assert
         Assert.Equal([(ShelfEventType.ItemsRemoved, 10, 8)], events.Select(e => (e.Type, e.CountBefore, e.CountAfter)));
+    }
+
+    [Fact]
+    public void AtStart_ALoadStillSliding_IsNotTakenAsTheLevel()
+    {
+        // Restored at 10 items; the gateway starts while the last 100 g of two items still slide off at 15 g/s. By
+        // spread alone the first window, 2 g into the slide, is taken as the level, and the step reported is 98 g.
+        var events = new List<ShelfEvent>();
+        var pipeline = new SlotPipeline(new SlotIdentity("A-01", "sku", 50, 0), ShelfSignal.Cal, 350, new DetectionOptions(), events.Add, 80);
+        pipeline.Restore(10, 500);
+        var load = new Load80Sps(pipeline, 350 + 500);
+
+        load.Slide(-100, 15);
+        load.Hold(1);
+
+        Assert.Equal([(ShelfEventType.ItemsRemoved, 10, 8)], events.Select(e => (e.Type, e.CountBefore, e.CountAfter)));
+        Assert.InRange(events[0].Grams, -100.5, -99.5);
     }
 
     [Fact]
@@ -162,5 +158,41 @@ public class NoisyStreamTests
         Assert.Equal((TimeSpan.FromMilliseconds(300), TimeSpan.FromMilliseconds(50), 6), (options.StableTime, options.OutlierTime, options.StableMinSamples));
         Assert.Null(options.Problem("Detection"));
         Assert.Equal((5, 24), (DetectionWindows.For(options, 80).OutlierSamples, DetectionWindows.For(options, 80).StableSamples));
+    }
+
+    /// <summary>A load on a pipeline at 80 SPS with 0.3 g of seeded noise, in sample time.</summary>
+    private sealed class Load80Sps(SlotPipeline pipeline, double grams)
+    {
+        private readonly Random _random = new(3);
+        private DateTimeOffset _time = new(2026, 11, 22, 9, 0, 0, TimeSpan.Zero);
+
+        public SlotPipeline Pipeline => pipeline;
+
+        public double Grams { get; set; } = grams;
+
+        public void Hold(double seconds)
+        {
+            for (int i = 0; i < seconds * 80; i++)
+            {
+                Feed();
+            }
+        }
+
+        public void Slide(double grams, double gramsPerSecond)
+        {
+            int samples = (int)Math.Round(Math.Abs(grams) / gramsPerSecond * 80);
+            for (int i = 0; i < samples; i++)
+            {
+                Grams += grams / samples;
+                Feed();
+            }
+        }
+
+        private void Feed()
+        {
+            _time += TimeSpan.FromSeconds(1.0 / 80);
+            double noise = 0.3 * Math.Sqrt(-2 * Math.Log(1 - _random.NextDouble())) * Math.Cos(2 * Math.PI * _random.NextDouble());
+            pipeline.OnSample((int)Math.Round(ShelfSignal.Cal.ToRaw(Grams + noise)), _time);
+        }
     }
 }
