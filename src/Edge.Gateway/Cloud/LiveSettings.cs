@@ -121,8 +121,10 @@ public sealed class LiveSettings : ICommandHandler<SetLiveSetting>
                 RaiseChanged();
             }
 
-            string inForce = applied == 0 ? "" : $"; {applied} of its {changes.Count} settings are in force until then, not stored";
-            return (503, new JsonObject { ["error"] = $"{ex.Message} (this version is not applied: the next delivery applies it{inForce})", ["$version"] = version });
+            string error = applied == 0
+                ? $"{ex.Message} (this version is not applied: the next delivery applies it)"
+                : $"{ex.Reason} (this version is not applied: the next delivery applies it; {applied} of its {changes.Count} settings are in force until then, not stored)";
+            return (503, new JsonObject { ["error"] = error, ["$version"] = version });
         }
 
         try

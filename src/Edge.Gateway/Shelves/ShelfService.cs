@@ -30,8 +30,11 @@ public sealed class ShelfService : BackgroundService
     private const int Withdrawn = 2;
     private GpioController? _controller;
     private Hx711Bus? _bus;
-    // UTC ticks of the first change that timed out since the reader last ran one or came round; 0: not stuck.
-    private long _stuckSince;
+    // Rounds the reader has come round (between two rounds of readings), and the round in which a change last timed
+    // out with when: stuck while no round has passed since. Set only for the round the change was queued in, so a
+    // timeout that loses a race with the reader coming round marks nothing.
+    private long _rounds;
+    private Stall? _stall;
 
     /// <summary>Created by DI.</summary>
     public ShelfService(ShelfLayout layout, ShelfRepository store, StockJournal journal, StockBoard board, IOptions<DetectionOptions> detection, IShelfTemperature temperature, Func<GpioController> gpio, TimeProvider time, ILogger<ShelfService> logger)
@@ -157,8 +160,8 @@ public sealed class ShelfService : BackgroundService
     /// <exception cref="ShelfReaderTimeoutException">
     /// The reader did not take the change within <see cref="ReaderDeadline"/> (a stuck read, or the gateway is
     /// stopping). The change is then withdrawn: it never runs, so the caller can say that nothing changed. Until the
-    /// reader next runs a change or comes round between two rounds of readings, every later change is refused at once
-    /// the same way (<see cref="ReaderStuckSince"/>): a stall costs one deadline, not one per caller.
+    /// reader next comes round between two rounds of readings, every later change is refused at once the same way
+    /// (<see cref="ReaderStuckSince"/>): a stall costs one deadline, not one per caller.
     /// </exception>
     public async Task<T> OnReaderAsync<T>(Func<T> action, CancellationToken cancellationToken = default)
     {
@@ -169,6 +172,7 @@ public sealed class ShelfService : BackgroundService
 
         var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
         int state = Queued;
+        long round = Interlocked.Read(ref _rounds);
         _onReader.Enqueue(() =>
         {
             if (Interlocked.CompareExchange(ref state, Taken, Queued) != Queued)
@@ -176,22 +180,15 @@ public sealed class ShelfService : BackgroundService
                 return;
             }
 
-            T result;
             try
             {
-                result = action();
+                done.SetResult(action());
             }
             catch (Exception ex)
             {
                 // Whatever the change threw is its caller's answer, not the end of the reader thread.
-                Interlocked.Exchange(ref _stuckSince, 0);
                 done.SetException(ex);
-                return;
             }
-
-            // Before the answer, so a caller that awaited it finds the reader no longer marked stuck.
-            Interlocked.Exchange(ref _stuckSince, 0);
-            done.SetResult(result);
         });
         if (_bus is null)
         {
@@ -212,17 +209,23 @@ public sealed class ShelfService : BackgroundService
             }
 
             cancellationToken.ThrowIfCancellationRequested();
-            Interlocked.CompareExchange(ref _stuckSince, _time.GetUtcNow().UtcTicks, 0);
+            Stall? seen = Volatile.Read(ref _stall);
+            if (seen?.Round != round)
+            {
+                // The first timeout of this round says since when; a later one of the same round keeps it.
+                Interlocked.CompareExchange(ref _stall, new Stall(round, _time.GetUtcNow()), seen);
+            }
+
             throw new ShelfReaderTimeoutException(ReaderDeadline);
         }
     }
 
     /// <summary>
-    /// When a change first timed out since the reader last ran one or came round between two rounds of readings; null
-    /// while it is not known to be stuck (and always without a reader thread).
+    /// When a change first timed out since the reader last came round between two rounds of readings; null while it is
+    /// not known to be stuck (and always without a reader thread).
     /// </summary>
     public DateTimeOffset? ReaderStuckSince =>
-        _bus is not null && Interlocked.Read(ref _stuckSince) is > 0 and long ticks ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
+        _bus is not null && Volatile.Read(ref _stall) is { } stall && stall.Round == Interlocked.Read(ref _rounds) ? stall.Since : null;
 
     /// <summary>The pipeline of a slot, or null.</summary>
     public SlotPipeline? Find(string shelfId) => Pipelines.FirstOrDefault(p => p.Slot.ShelfId == shelfId);
@@ -255,10 +258,13 @@ public sealed class ShelfService : BackgroundService
         },
         cancellationToken);
 
+    /// <summary>A change timed out in reader round <paramref name="Round"/>, first at <paramref name="Since"/>.</summary>
+    private sealed record Stall(long Round, DateTimeOffset Since);
+
     private void CameRound()
     {
         RunQueued();
-        Interlocked.Exchange(ref _stuckSince, 0);
+        Interlocked.Increment(ref _rounds);
     }
 
     private void RunQueued()
