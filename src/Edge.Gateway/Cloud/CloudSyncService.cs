@@ -95,7 +95,7 @@ internal sealed class CloudHealthCheck(IOptions<CloudOptions> options, DurableOu
                 omnichannelEvents = new { dropped = omnichannel.Dropped, refused = omnichannel.Refused },
                 signageEvents = new { dropped = signage.Dropped, refused = signage.Refused, screenPublishesFailed = screens.Failed },
                 offerEvents = new { dropped = offers.Dropped, refused = offers.Refused },
-                temperatureEvents = new { dropped = temperature.Dropped, refused = temperature.Refused, retries = temperature.Retries, retryError = temperature.LastRetryError },
+                temperatureEvents = new { dropped = temperature.Dropped, refused = temperature.Refused, retries = temperature.Retries, retryError = temperature.LastRetryError, heldAlerts = temperature.HeldAlerts, alertsLost = temperature.AlertsLost },
                 pickEvents = new { dropped = picks.Dropped, refused = picks.Refused, retries = picks.Retries, retryError = picks.LastRetryError },
             },
         };

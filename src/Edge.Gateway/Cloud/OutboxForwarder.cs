@@ -86,6 +86,14 @@ public abstract class OutboxForwarder<T> : IDisposable
     {
     }
 
+    /// <summary>
+    /// The outbox refused <paramref name="refused"/>; a resync follows after <see cref="RetryInterval"/>. An override keeps
+    /// what no durable home holds, to publish it again then. Called on the thread that forwarded it.
+    /// </summary>
+    protected virtual void OnRefused(T refused)
+    {
+    }
+
     /// <summary>Unsubscribes and stops a pending retry.</summary>
     protected virtual void Dispose(bool disposing)
     {
@@ -111,6 +119,7 @@ public abstract class OutboxForwarder<T> : IDisposable
         catch (Exception ex) when (ex is LiteDB.LiteException or IOException or InvalidOperationException or UnauthorizedAccessException or ObjectDisposedException)
         {
             Interlocked.Increment(ref _refused);
+            OnRefused(e);
             ScheduleRetry();
         }
     }

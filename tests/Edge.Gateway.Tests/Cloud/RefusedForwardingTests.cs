@@ -4,6 +4,7 @@ using Edge.Gateway.Cloud;
 using Edge.Gateway.Events;
 using Edge.Gateway.Hosting;
 using Edge.Gateway.PickToLight;
+using Edge.Gateway.Temperature;
 using LiteDB;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -60,6 +61,77 @@ public sealed class RefusedForwardingTests : IDisposable
         // Nothing refused since: no further retry.
         time.Advance(forwarder.RetryInterval * 3);
         Assert.Equal(2, forwarder.Retries);
+        await cts.CancelAsync();
+        await forwarding;
+    }
+
+    [Fact]
+    public async Task RefusedTemperatureAlerts_AreHeldAndQueuedAgainInOrder_OnceTheDiskHasRoom_AndNeverTwice()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 2, 10, 0, 0, TimeSpan.Zero));
+        using var lite = new LiteDatabase(Path.Combine(_dir, "outbox.db"));
+        var disk = new DiskThatFills(new FixedDatabaseHost(lite));
+        using var outbox = new DurableOutbox(disk, new OutboxOptions { Classes = CloudClasses.Default }, time);
+        var bus = new EventBus();
+        using var forwarder = new TemperatureForwarder(bus, outbox, temperature: null, time);
+        using var cts = new CancellationTokenSource();
+        Task forwarding = forwarder.RunAsync(cts.Token);
+        DateTimeOffset since = time.GetUtcNow().AddMinutes(-20);
+        var high = new CaseAlert(CaseAlertKind.TemperatureHigh, "dairy", since, time.GetUtcNow(), 9.5, 5);
+        var recovered = new CaseAlert(CaseAlertKind.TemperatureRecovered, "dairy", since, time.GetUtcNow().AddMinutes(1), 9.5, 5);
+
+        disk.Full = true;
+        bus.Publish<TemperatureEvent>(new CaseAlertRaised(high));
+        await CommitUntil(outbox, () => forwarder.Refused == 1, "the alert refused");
+        bus.Publish<TemperatureEvent>(new CaseAlertRaised(recovered));
+        await CommitUntil(outbox, () => forwarder.Refused == 2, "the recovery refused");
+        Assert.Equal(2, forwarder.HeldAlerts);
+
+        // Still full at the first retry: both refused again, and held again.
+        time.Advance(forwarder.RetryInterval);
+        await CommitUntil(outbox, () => forwarder.Refused == 4, "both refused again");
+        Assert.Equal(2, forwarder.HeldAlerts);
+
+        disk.Full = false;
+        time.Advance(forwarder.RetryInterval);
+        await CommitUntil(outbox, () => outbox.Stats.Pending == 2, "both queued");
+        Assert.Equal(0, forwarder.HeldAlerts);
+        Assert.Equal(0, forwarder.AlertsLost);
+        Assert.True(outbox.TryTake(out OutboxMessage? first));
+        Assert.True(outbox.TryTake(out OutboxMessage? second));
+        Assert.Equal(("TemperatureHigh", "TemperatureRecovered"), (first.Type, second.Type));
+        Assert.Contains("\"caseId\":\"dairy\"", Encoding.UTF8.GetString(first.Payload), StringComparison.Ordinal);
+
+        // Queued once: later resyncs (a bus overflow, another refusal) do not send them again.
+        time.Advance(forwarder.RetryInterval * 3);
+        outbox.CommitOnce();
+        Assert.Equal(2, outbox.Stats.Pending);
+        await cts.CancelAsync();
+        await forwarding;
+    }
+
+    [Fact]
+    public async Task HeldAlerts_AreBounded_TheOldestGivenUpAndCounted()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 2, 10, 0, 0, TimeSpan.Zero));
+        using var lite = new LiteDatabase(Path.Combine(_dir, "outbox.db"));
+        var disk = new DiskThatFills(new FixedDatabaseHost(lite));
+        using var outbox = new DurableOutbox(disk, new OutboxOptions { Classes = CloudClasses.Default }, time);
+        var bus = new EventBus();
+        using var forwarder = new TemperatureForwarder(bus, outbox, temperature: null, time);
+        using var cts = new CancellationTokenSource();
+        Task forwarding = forwarder.RunAsync(cts.Token);
+        disk.Full = true;
+        int raised = TemperatureForwarder.MaxHeldAlerts + 3;
+        for (int i = 0; i < raised; i++)
+        {
+            bus.Publish<TemperatureEvent>(new CaseAlertRaised(new CaseAlert(CaseAlertKind.TemperatureHigh, $"case-{i}", time.GetUtcNow(), time.GetUtcNow(), 9, 5)));
+        }
+
+        await CommitUntil(outbox, () => forwarder.Refused == raised, "every alert refused");
+
+        Assert.Equal(TemperatureForwarder.MaxHeldAlerts, forwarder.HeldAlerts);
+        Assert.Equal(3, forwarder.AlertsLost);
         await cts.CancelAsync();
         await forwarding;
     }
