@@ -6,7 +6,7 @@ namespace Edge.Gateway.Tests.Deploy;
 /// <summary>The repository's deployment files, found from the test's build output, and small readers for them.</summary>
 internal static class DeployFiles
 {
-    public static string RepoRoot { get; } = FindRepoRoot();
+    public static string RepoRoot => RepositoryFiles.Root;
 
     public static string BalenaDir => Path.Combine(RepoRoot, "deploy", "balena");
 
@@ -105,16 +105,5 @@ internal static class DeployFiles
         }
 
         return (p.ExitCode, await output, await error);
-    }
-
-    private static string FindRepoRoot()
-    {
-        DirectoryInfo? dir = new(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Edge.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException($"no Edge.sln above {AppContext.BaseDirectory}");
     }
 }

@@ -42,7 +42,7 @@ public partial class ConfigurationReferenceTests
 
     private static IEnumerable<string> DocumentedKeys()
     {
-        string readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "README.md"));
+        string readme = RepositoryFiles.Readme();
         int start = readme.IndexOf("## Configuration reference", StringComparison.Ordinal);
         int end = readme.IndexOf("\n## ", start + 1, StringComparison.Ordinal);
         Assert.True(start >= 0 && end > start, "the README has no configuration reference section");
@@ -54,18 +54,6 @@ public partial class ConfigurationReferenceTests
                 yield return m.Groups[1].Value;
             }
         }
-    }
-
-    private static string RepositoryRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Edge.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        Assert.NotNull(dir);
-        return dir.FullName;
     }
 
     [GeneratedRegex("`([A-Z][A-Za-z]*(?::[A-Za-z0-9]+)+)`")]

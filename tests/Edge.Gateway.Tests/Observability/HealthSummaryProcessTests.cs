@@ -23,6 +23,7 @@ public sealed class HealthSummaryProcessTests : IDisposable
         using var mosquitto = new Mosquitto();
         using GatewayProcess gateway = GatewayProcess.Start(_dataDir, ["--sim-shopper-rate", "0"], Scenario.Mqtt(mosquitto.Port));
         await gateway.WaitForHealthAsync((_, h) => h.GetProperty("cloud").GetProperty("connected").GetBoolean(), Scenario.Deadline, "connected");
+        AssertEveryFieldIsInTheReadme(JsonDocument.Parse(await gateway.Http.GetStringAsync("/healthz")).RootElement);
 
         // A subscriber that comes later is given the retained status: online, with the summary.
         JsonElement retained = await RetainedStatusAsync(mosquitto.Port, s => s.TryGetProperty("health", out _), "a retained status with health");
@@ -42,6 +43,43 @@ public sealed class HealthSummaryProcessTests : IDisposable
         JsonElement after = await RetainedStatusAsync(mosquitto.Port, s => s.GetProperty("state").GetString() == "offline", "the retained offline status");
         Assert.False(after.TryGetProperty("health", out _), "an offline gateway has no current health");
         Assert.Equal(0, gateway.ExitCode);
+    }
+
+    // The README lists /healthz's fields, as ConfigurationReferenceTests holds the configuration keys to the table: every
+    // property name the running gateway gives (at any depth) is in that paragraph in backticks. Under storeData the
+    // names are the store-data kinds, which are data, not fields.
+    private static void AssertEveryFieldIsInTheReadme(JsonElement health)
+    {
+        string readme = RepositoryFiles.Readme();
+        int start = readme.IndexOf("`/healthz` fields", StringComparison.Ordinal);
+        Assert.True(start >= 0, "the README has no /healthz field list");
+        string list = readme[start..readme.IndexOf("\n\n", start, StringComparison.Ordinal)];
+        var missing = new SortedSet<string>(StringComparer.Ordinal);
+        void Walk(JsonElement e, string path)
+        {
+            if (e.ValueKind == JsonValueKind.Array)
+            {
+                foreach (JsonElement item in e.EnumerateArray())
+                {
+                    Walk(item, path + "[]");
+                }
+            }
+            else if (e.ValueKind == JsonValueKind.Object && path != ".storeData")
+            {
+                foreach (JsonProperty p in e.EnumerateObject())
+                {
+                    if (!list.Contains($"`{p.Name}`", StringComparison.Ordinal))
+                    {
+                        missing.Add($"{path}.{p.Name}");
+                    }
+
+                    Walk(p.Value, $"{path}.{p.Name}");
+                }
+            }
+        }
+
+        Walk(health, "");
+        Assert.True(missing.Count == 0, "not in the README's /healthz fields: " + string.Join(", ", missing));
     }
 
     [Fact]
@@ -76,6 +114,7 @@ public sealed class HealthSummaryProcessTests : IDisposable
 
         Assert.Contains((string?)health["status"], (string[])["healthy", "degraded"]);
         Assert.Equal("healthy", (string?)health["areas"]!["cloud"]);
+        AssertEveryFieldIsInTheReadme(JsonDocument.Parse(await gateway.Http.GetStringAsync("/healthz")).RootElement);
         Assert.Equal(12, (int)health["shelves"]!["total"]!);
         Assert.NotNull(health["outbox"]!["deadLettered"]);
         Assert.Empty(hub.Violations);
