@@ -86,6 +86,7 @@ internal static class DiagVerb
     {
         string trust, advice;
         bool rtcFaulted;
+        DateTimeOffset build = StoreClock.ReadBuildDate();
         if (link.Online)
         {
             JsonNode keeper = (await link.CallOkAsync(HttpMethod.Get, "clock", cancellationToken: ct))!["keeper"]!;
@@ -94,14 +95,15 @@ internal static class DiagVerb
                 return new DiagCheck("rtc", CheckStatus.Skip, "no RTC (Rtc:Enabled is false): after a power cut with no network the clock starts where it stopped");
             }
 
-            (trust, advice, rtcFaulted) = (keeper["trust"]!.ToString(), keeper["advice"]!.ToString(), keeper["rtc"]!["fault"] is not null);
+            DateTimeOffset? utc = keeper["rtc"]!["utc"]?.GetValue<DateTimeOffset>();
+            (trust, advice, rtcFaulted) = (keeper["trust"]!.ToString(), keeper["advice"]!.ToString(), RtcUnusable(keeper["rtc"]!["fault"] is not null, utc, build));
         }
         else if (settings?.Rtc is { Enabled: true } options)
         {
             using IRtc rtc = ClockRegistration.Open(options, simulate: false);
             RtcReading reading = rtc.Read();
-            ClockVerdict verdict = ClockJudge.Judge(TimeProvider.System.GetUtcNow(), ClockRegistration.NtpSynchronised() == true, reading, options.Tolerance, StoreClock.ReadBuildDate(), atStart: false);
-            (trust, advice, rtcFaulted) = (verdict.Trust.ToString().ToLowerInvariant(), verdict.Advice, reading.Fault is not null);
+            ClockVerdict verdict = ClockJudge.Judge(TimeProvider.System.GetUtcNow(), ClockRegistration.NtpSynchronised() == true, reading, options.Tolerance, build, atStart: false);
+            (trust, advice, rtcFaulted) = (verdict.Trust.ToString().ToLowerInvariant(), verdict.Advice, RtcUnusable(reading.Fault is not null, reading.Utc, build));
         }
         else
         {
@@ -112,6 +114,13 @@ internal static class DiagVerb
         CheckStatus status = trust == "neither" ? CheckStatus.Fail : rtcFaulted ? CheckStatus.Warn : CheckStatus.Ok;
         return new DiagCheck("rtc", status, advice, data);
     }
+
+    /// <summary>
+    /// An RTC that is not used is a warning, whatever the clock goes by meanwhile: one that reports a fault, or reads a
+    /// time before this build or more than <see cref="ClockJudge.PlausibleYearsAfterBuild"/> years after it.
+    /// </summary>
+    internal static bool RtcUnusable(bool faulted, DateTimeOffset? utc, DateTimeOffset buildDate) =>
+        faulted || (utc is { } t && !ClockJudge.Plausible(t, buildDate));
 
     private static async Task<DiagCheck> CloudAsync(GatewayConfiguration settings, TimeSpan timeout, CancellationToken ct)
     {

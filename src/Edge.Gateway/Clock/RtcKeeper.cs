@@ -66,6 +66,9 @@ public static class ClockJudge
     /// <summary>The latest time a clock can plausibly read for a build of <paramref name="buildDate"/>.</summary>
     public static DateTimeOffset LatestPlausible(DateTimeOffset buildDate) => buildDate.AddYears(PlausibleYearsAfterBuild);
 
+    /// <summary>Whether a clock reading <paramref name="utc"/> can be the time for a build of <paramref name="buildDate"/>: not before it, nor past <see cref="LatestPlausible"/>.</summary>
+    public static bool Plausible(DateTimeOffset utc, DateTimeOffset buildDate) => utc >= buildDate && utc <= LatestPlausible(buildDate);
+
     /// <summary>The verdict at <paramref name="system"/> (the gateway's time) for an RTC reading (null: no RTC).</summary>
     /// <param name="atStart">At start an RTC ahead of the system clock is adopted (the system clock stopped with the power); later it is a disagreement.</param>
     public static ClockVerdict Judge(DateTimeOffset system, bool ntpSynchronised, RtcReading? rtc, TimeSpan tolerance, DateTimeOffset buildDate, bool atStart)
@@ -227,7 +230,7 @@ public sealed class RtcKeeper : BackgroundService, IClockWitness
                 reading = SetFrom(system, reading);
             }
         }
-        else if (_following && Clock.SystemClockSetAt is null && reading.Utc is { } rtcNow && rtcNow >= _buildDate
+        else if (_following && Clock.SystemClockSetAt is null && reading.Utc is { } rtcNow && ClockJudge.Plausible(rtcNow, _buildDate)
             && (rtcNow - Clock.GetUtcNow()).Duration() > SetSlack && (rtcNow - Clock.GetUtcNow()).Duration() <= _options.Tolerance * 12)
         {
             // Going by the RTC with no NTP: the system clock drifts from it by a few seconds a day, which is followed,

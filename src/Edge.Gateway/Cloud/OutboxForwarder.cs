@@ -59,7 +59,7 @@ public abstract class OutboxForwarder<T> : IDisposable
                     OnResync();
                 }
 
-                if (next.Event is { } e)
+                if (next.Event is { } e && !Hold(e))
                 {
                     // Not awaited one by one: the outbox groups what is queued into one commit.
                     _ = ForwardAsync(e);
@@ -85,6 +85,15 @@ public abstract class OutboxForwarder<T> : IDisposable
     protected virtual void OnResync()
     {
     }
+
+    /// <summary>
+    /// Whether to keep <paramref name="e"/> back instead of queueing it now (behind refused events an override holds, so
+    /// it is not sent ahead of them); the override then queues it with <see cref="Forward"/>. On the forwarding loop.
+    /// </summary>
+    protected virtual bool Hold(T e) => false;
+
+    /// <summary>Queues <paramref name="e"/> in the outbox now, not awaited; a refusal comes back through <see cref="OnRefused"/>.</summary>
+    protected void Forward(T e) => _ = ForwardAsync(e);
 
     /// <summary>
     /// The outbox refused <paramref name="refused"/>; a resync follows after <see cref="RetryInterval"/>. An override keeps

@@ -14,68 +14,108 @@ public sealed class TemperatureForwarder(EventBus bus, DurableOutbox outbox, Tem
     /// <summary>Refused alerts kept to be sent again, at most: a case alerts a few times a day, so more is a disk full for days.</summary>
     public const int MaxHeldAlerts = 100;
 
-    private readonly EventBus _bus = bus;
     private readonly Lock _gate = new();
-    private readonly Queue<CaseAlertRaised> _heldAlerts = new();
+    private readonly List<CaseAlertRaised> _held = []; // in the order raised
+    private bool _flushing;
     private long _alertsLost;
 
-    /// <summary>Refused alerts waiting to be sent again.</summary>
+    /// <summary>Alerts held back: refused, or raised after a refused one and waiting behind it.</summary>
     public int HeldAlerts
     {
         get
         {
             lock (_gate)
             {
-                return _heldAlerts.Count;
+                return _held.Count;
             }
         }
     }
 
-    /// <summary>Refused alerts given up because <see cref="MaxHeldAlerts"/> newer ones were held.</summary>
+    /// <summary>Held alerts given up, the earliest raised first, because <see cref="MaxHeldAlerts"/> later ones were held.</summary>
     public long AlertsLost => Interlocked.Read(ref _alertsLost);
+
+    /// <summary>An alert raised while others are held waits behind them: the cloud must not hear a recovery before its alarm.</summary>
+    protected override bool Hold(TemperatureEvent e)
+    {
+        if (e is not CaseAlertRaised alert)
+        {
+            return false;
+        }
+
+        lock (_gate)
+        {
+            if (_held.Count == 0 && !_flushing)
+            {
+                return false;
+            }
+
+            Keep(alert);
+            return true;
+        }
+    }
 
     /// <summary>
     /// An alert lives nowhere but in its message (the readings say the case is out of range, not that it was alerted), so
-    /// a refused one is kept, oldest first, to be published again at the resync.
+    /// a refused one is held, to be queued again at the resync.
     /// </summary>
     protected override void OnRefused(TemperatureEvent refused)
     {
-        if (refused is not CaseAlertRaised alert)
+        if (refused is CaseAlertRaised alert)
         {
-            return;
-        }
-
-        lock (_gate)
-        {
-            if (_heldAlerts.Count == MaxHeldAlerts)
+            lock (_gate)
             {
-                _heldAlerts.Dequeue();
-                Interlocked.Increment(ref _alertsLost);
+                Keep(alert);
             }
-
-            _heldAlerts.Enqueue(alert);
         }
     }
 
     /// <summary>
-    /// Records were dropped or refused: refused alerts are published again in the order they were raised, then today's
-    /// and yesterday's records (they supersede what is waiting). One the outbox refuses again is held again.
+    /// Records were dropped or refused: the held alerts are queued again in the order raised, straight into the outbox
+    /// (not onto the bus, where the dashboard would show them again), then today's and yesterday's records (they
+    /// supersede what is waiting). One the outbox refuses again is held again.
     /// </summary>
     protected override void OnResync()
     {
-        CaseAlertRaised[] alerts;
-        lock (_gate)
+        while (true)
         {
-            // In the order raised: refusals of one commit come back in no particular order.
-            alerts = [.. _heldAlerts.OrderBy(a => a.Alert.At)];
-            _heldAlerts.Clear();
-        }
+            CaseAlertRaised[] alerts;
+            lock (_gate)
+            {
+                if (_held.Count == 0)
+                {
+                    _flushing = false;
+                    break;
+                }
 
-        foreach (CaseAlertRaised alert in alerts)
-        {
-            _bus.Publish<TemperatureEvent>(alert);
+                // Alerts raised while these are being queued are held, and queued after them in the next pass.
+                _flushing = true;
+                alerts = [.. _held];
+                _held.Clear();
+            }
+
+            foreach (CaseAlertRaised alert in alerts)
+            {
+                Forward(alert);
+            }
         }
 
         temperature?.RepublishDays();
+    }
+
+    // Under _gate. Refusals of one commit come back in no particular order: each goes to its place by time raised.
+    private void Keep(CaseAlertRaised alert)
+    {
+        int at = _held.Count;
+        while (at > 0 && _held[at - 1].Alert.At > alert.Alert.At)
+        {
+            at--;
+        }
+
+        _held.Insert(at, alert);
+        if (_held.Count > MaxHeldAlerts)
+        {
+            _held.RemoveAt(0);
+            Interlocked.Increment(ref _alertsLost);
+        }
     }
 }

@@ -207,10 +207,12 @@ public sealed class RtcKeeperTests
         Assert.StartsWith("the RTC reads 2091-04-07T03:00:", verdict.Advice, StringComparison.Ordinal);
         Assert.Contains("more than 20 years after this build (a corrupt reading)", verdict.Advice, StringComparison.Ordinal);
 
-        // Twenty years less a day is still believed: a gateway stored for years comes back to the RTC's time.
-        SimulatedDs3231 late = SetChip(Build.AddYears(20).AddDays(-1));
-        using RtcKeeper stored = Keeper(late, system);
+        // Twenty years to the second is still believed (a gateway stored for years comes back to the RTC's time); one
+        // second more is not.
+        using RtcKeeper stored = Keeper(SetChip(Build.AddYears(20)), system);
         Assert.Equal(ClockTrust.Rtc, stored.Check().Trust);
+        using RtcKeeper past = Keeper(SetChip(Build.AddYears(20).AddSeconds(1)), system);
+        Assert.Equal(ClockTrust.System, past.Check().Trust);
     }
 
     private RtcKeeper Keeper(SimulatedDs3231 chip, TimeProvider system) =>

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 using Edge.Cloud.Outbox;
 using Edge.Gateway.Cloud;
 using Edge.Gateway.Events;
@@ -73,21 +74,19 @@ public sealed class RefusedForwardingTests : IDisposable
         var disk = new DiskThatFills(new FixedDatabaseHost(lite));
         using var outbox = new DurableOutbox(disk, new OutboxOptions { Classes = CloudClasses.Default }, time);
         var bus = new EventBus();
+        using Subscription<TemperatureEvent> dashboard = bus.Subscribe<TemperatureEvent>("a dashboard", 1000, FullPolicy.DropOldestAndResync);
         using var forwarder = new TemperatureForwarder(bus, outbox, temperature: null, time);
         using var cts = new CancellationTokenSource();
         Task forwarding = forwarder.RunAsync(cts.Token);
-        DateTimeOffset since = time.GetUtcNow().AddMinutes(-20);
-        var high = new CaseAlert(CaseAlertKind.TemperatureHigh, "dairy", since, time.GetUtcNow(), 9.5, 5);
-        var recovered = new CaseAlert(CaseAlertKind.TemperatureRecovered, "dairy", since, time.GetUtcNow().AddMinutes(1), 9.5, 5);
+        (CaseAlert high, CaseAlert recovered) = Excursion(time, "dairy");
 
         disk.Full = true;
         bus.Publish<TemperatureEvent>(new CaseAlertRaised(high));
-        await CommitUntil(outbox, () => forwarder.Refused == 1, "the alert refused");
         bus.Publish<TemperatureEvent>(new CaseAlertRaised(recovered));
-        await CommitUntil(outbox, () => forwarder.Refused == 2, "the recovery refused");
+        await CommitUntil(outbox, () => forwarder.Refused == 2, "both refused");
         Assert.Equal(2, forwarder.HeldAlerts);
 
-        // Still full at the first retry: both refused again, and held again.
+        // Still full at the first retry: both refused again (in one commit, back in any order), and held again.
         time.Advance(forwarder.RetryInterval);
         await CommitUntil(outbox, () => forwarder.Refused == 4, "both refused again");
         Assert.Equal(2, forwarder.HeldAlerts);
@@ -95,23 +94,60 @@ public sealed class RefusedForwardingTests : IDisposable
         disk.Full = false;
         time.Advance(forwarder.RetryInterval);
         await CommitUntil(outbox, () => outbox.Stats.Pending == 2, "both queued");
-        Assert.Equal(0, forwarder.HeldAlerts);
-        Assert.Equal(0, forwarder.AlertsLost);
-        Assert.True(outbox.TryTake(out OutboxMessage? first));
-        Assert.True(outbox.TryTake(out OutboxMessage? second));
-        Assert.Equal(("TemperatureHigh", "TemperatureRecovered"), (first.Type, second.Type));
-        Assert.Contains("\"caseId\":\"dairy\"", Encoding.UTF8.GetString(first.Payload), StringComparison.Ordinal);
+        Assert.Equal((0, 0L), (forwarder.HeldAlerts, forwarder.AlertsLost));
+        Assert.Equal(["TemperatureHigh", "TemperatureRecovered"], TakeAll(outbox).Select(m => m.Type));
 
-        // Queued once: later resyncs (a bus overflow, another refusal) do not send them again.
-        time.Advance(forwarder.RetryInterval * 3);
+        // Queued once: a later resync (here after a refused day record) sends nothing again, and the bus, which the
+        // dashboard reads, saw each alert once.
+        disk.Full = true;
+        bus.Publish<TemperatureEvent>(new CaseDayChanged(new CaseDay("dairy", new DateOnly(2026, 12, 2), 3, 9.5, 20, 0, 600), 5, time.GetUtcNow()));
+        await CommitUntil(outbox, () => forwarder.Refused == 5, "the day record refused");
+        disk.Full = false;
+        time.Advance(forwarder.RetryInterval);
+        Assert.Equal(3, forwarder.Retries);
         outbox.CommitOnce();
-        Assert.Equal(2, outbox.Stats.Pending);
+        Assert.Equal(0, outbox.Stats.Pending);
+        Assert.Equal(2, Drain(dashboard).Count(e => e is CaseAlertRaised));
         await cts.CancelAsync();
         await forwarding;
     }
 
     [Fact]
-    public async Task HeldAlerts_AreBounded_TheOldestGivenUpAndCounted()
+    public async Task AnAlertRaisedWhileOthersAreHeld_WaitsBehindThem_SoARecoveryNeverArrivesBeforeItsAlarm()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 2, 10, 0, 0, TimeSpan.Zero));
+        using var lite = new LiteDatabase(Path.Combine(_dir, "outbox.db"));
+        var disk = new DiskThatFills(new FixedDatabaseHost(lite));
+        using var outbox = new DurableOutbox(disk, new OutboxOptions { Classes = CloudClasses.Default }, time);
+        var bus = new EventBus();
+        using var forwarder = new TemperatureForwarder(bus, outbox, temperature: null, time);
+        using var cts = new CancellationTokenSource();
+        Task forwarding = forwarder.RunAsync(cts.Token);
+        (CaseAlert high, CaseAlert recovered) = Excursion(time, "dairy");
+
+        disk.Full = true;
+        bus.Publish<TemperatureEvent>(new CaseAlertRaised(high));
+        await CommitUntil(outbox, () => forwarder.Refused == 1, "the alarm refused");
+
+        // The disk has room again before the retry, and the case recovers: the recovery waits for the alarm.
+        disk.Full = false;
+        bus.Publish<TemperatureEvent>(new CaseAlertRaised(recovered));
+        await CommitUntil(outbox, () => forwarder.HeldAlerts == 2, "the recovery held behind the alarm");
+        Assert.Equal(0, outbox.Stats.Pending);
+
+        time.Advance(forwarder.RetryInterval);
+        await CommitUntil(outbox, () => outbox.Stats.Pending == 2, "both queued");
+        Assert.Equal(["TemperatureHigh", "TemperatureRecovered"], TakeAll(outbox).Select(m => m.Type));
+
+        // Nothing held: the next alert goes straight in.
+        bus.Publish<TemperatureEvent>(new CaseAlertRaised(Excursion(time, "frozen").High));
+        await CommitUntil(outbox, () => outbox.Stats.Pending == 1, "the next alert queued at once");
+        await cts.CancelAsync();
+        await forwarding;
+    }
+
+    [Fact]
+    public async Task HeldAlerts_AreBounded_TheEarliestRaisedGivenUpAndCounted()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 2, 10, 0, 0, TimeSpan.Zero));
         using var lite = new LiteDatabase(Path.Combine(_dir, "outbox.db"));
@@ -125,15 +161,53 @@ public sealed class RefusedForwardingTests : IDisposable
         int raised = TemperatureForwarder.MaxHeldAlerts + 3;
         for (int i = 0; i < raised; i++)
         {
-            bus.Publish<TemperatureEvent>(new CaseAlertRaised(new CaseAlert(CaseAlertKind.TemperatureHigh, $"case-{i}", time.GetUtcNow(), time.GetUtcNow(), 9, 5)));
+            DateTimeOffset at = time.GetUtcNow().AddMinutes(i);
+            bus.Publish<TemperatureEvent>(new CaseAlertRaised(new CaseAlert(CaseAlertKind.TemperatureHigh, $"case-{i:000}", at, at, 9, 5)));
         }
 
-        await CommitUntil(outbox, () => forwarder.Refused == raised, "every alert refused");
-
+        await CommitUntil(outbox, () => forwarder.Refused + forwarder.HeldAlerts >= raised && forwarder.AlertsLost == 3, "every alert refused or held");
         Assert.Equal(TemperatureForwarder.MaxHeldAlerts, forwarder.HeldAlerts);
-        Assert.Equal(3, forwarder.AlertsLost);
+
+        disk.Full = false;
+        time.Advance(forwarder.RetryInterval);
+        await CommitUntil(outbox, () => outbox.Stats.Pending == TemperatureForwarder.MaxHeldAlerts, "the held alerts queued");
+        string[] cases = [.. TakeAll(outbox).Select(m => JsonDocument.Parse(m.Payload).RootElement.GetProperty("caseId").GetString()!)];
+        Assert.Equal(Enumerable.Range(3, TemperatureForwarder.MaxHeldAlerts).Select(i => $"case-{i:000}"), cases);
         await cts.CancelAsync();
         await forwarding;
+    }
+
+    private static (CaseAlert High, CaseAlert Recovered) Excursion(TimeProvider time, string caseId)
+    {
+        DateTimeOffset since = time.GetUtcNow().AddMinutes(-20);
+        return (new CaseAlert(CaseAlertKind.TemperatureHigh, caseId, since, time.GetUtcNow(), 9.5, 5),
+            new CaseAlert(CaseAlertKind.TemperatureRecovered, caseId, since, time.GetUtcNow().AddMinutes(1), 9.5, 5));
+    }
+
+    private static List<OutboxMessage> TakeAll(DurableOutbox outbox)
+    {
+        var taken = new List<OutboxMessage>();
+        while (outbox.TryTake(out OutboxMessage? m))
+        {
+            taken.Add(m);
+            outbox.Ack(m);
+        }
+
+        return taken;
+    }
+
+    private static List<TemperatureEvent> Drain(Subscription<TemperatureEvent> subscription)
+    {
+        var seen = new List<TemperatureEvent>();
+        while (subscription.TryRead(out Delivery<TemperatureEvent> d))
+        {
+            if (d.Event is { } e)
+            {
+                seen.Add(e);
+            }
+        }
+
+        return seen;
     }
 
     // The forwarder hands events over on its own thread: commit until what it handed over shows.

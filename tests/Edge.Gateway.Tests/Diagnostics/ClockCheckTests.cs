@@ -94,13 +94,28 @@ public sealed class ClockCheckTests : IDisposable
     [Fact]
     public void Clock_more_than_twenty_years_after_the_build_fails()
     {
-        var future = new FakeTimeProvider(new DateTimeOffset(2099, 12, 31, 23, 0, 0, TimeSpan.Zero));
         TimesyncdSynchronised();
 
-        DiagCheck check = SystemChecks.Clock(future, Build, _run.Root, _proc.Root, () => 0);
+        DiagCheck atBound = SystemChecks.Clock(new FakeTimeProvider(Build.AddYears(20)), Build, _run.Root, _proc.Root, () => 0);
+        DiagCheck past = SystemChecks.Clock(new FakeTimeProvider(Build.AddYears(20).AddSeconds(1)), Build, _run.Root, _proc.Root, () => 0);
 
-        Assert.Equal(CheckStatus.Fail, check.Status);
-        Assert.StartsWith("the clock says 2099-12-31T23:00:00Z, more than 20 years after this build (2026-11-20): set the time or fix NTP", check.Detail, StringComparison.Ordinal);
+        Assert.Equal(CheckStatus.Ok, atBound.Status);
+        Assert.Equal(CheckStatus.Fail, past.Status);
+        Assert.StartsWith("the clock says 2046-11-20T00:00:01Z, more than 20 years after this build (2026-11-20): set the time or fix NTP", past.Detail, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(false, "2027-03-01T09:00:00Z", false)]
+    [InlineData(true, "2027-03-01T09:00:00Z", true)]
+    [InlineData(false, "2025-06-01T00:00:00Z", true)]
+    [InlineData(false, "2046-11-20T00:00:00Z", false)]
+    [InlineData(false, "2046-11-20T00:00:01Z", true)]
+    [InlineData(false, null, false)]
+    public void An_rtc_that_is_not_used_is_a_warning_in_diag(bool faulted, string? reads, bool unusable)
+    {
+        DateTimeOffset? utc = reads is null ? null : DateTimeOffset.Parse(reads, System.Globalization.CultureInfo.InvariantCulture);
+
+        Assert.Equal(unusable, Edge.Gateway.Cli.DiagVerb.RtcUnusable(faulted, utc, Build));
     }
 
     [Fact]

@@ -183,11 +183,17 @@ public sealed class FreshnessTests : IDisposable
         }), time.GetUtcNow());
         Assert.Equal(400, store.Prices.Price("A", Channel.Store)!.Price);
 
-        // Set (by a corrupt RTC through the kernel) to a time no build of today runs at; it then runs steadily.
-        time.Jump(store.Clock.BuildDate.AddYears(21) - time.GetUtcNow());
+        // Set (by a corrupt RTC through the kernel) to 30 minutes before the bound, it then runs steadily: plausible up to
+        // twenty years after the build, to the second, and not one second later.
+        time.Jump(store.Clock.BuildDate.AddYears(20).AddMinutes(-30) - time.GetUtcNow());
+        Assert.False(store.Prices.Price("A", Channel.Store)!.ClockPlausible); // the jump itself
         time.Advance(TimeSpan.FromMinutes(30));
+        PriceView atBound = store.Prices.Price("A", Channel.Store)!;
+        time.Advance(TimeSpan.FromSeconds(1));
         PriceView future = store.Prices.Price("A", Channel.Store)!;
 
+        Assert.True(atBound.ClockPlausible, store.Clock.Reason);
+        Assert.Equal(400, atBound.Price);
         Assert.False(future.ClockPlausible);
         Assert.Contains("more than 20 years after this gateway was built", store.Clock.Reason, StringComparison.Ordinal);
         Assert.Equal(500, future.Price);
