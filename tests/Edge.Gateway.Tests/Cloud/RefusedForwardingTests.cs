@@ -69,15 +69,8 @@ public sealed class RefusedForwardingTests : IDisposable
     [Fact]
     public async Task RefusedTemperatureAlerts_AreHeldAndQueuedAgainInOrder_OnceTheDiskHasRoom_AndNeverTwice()
     {
-        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 2, 10, 0, 0, TimeSpan.Zero));
-        using var lite = new LiteDatabase(Path.Combine(_dir, "outbox.db"));
-        var disk = new DiskThatFills(new FixedDatabaseHost(lite));
-        using var outbox = new DurableOutbox(disk, new OutboxOptions { Classes = CloudClasses.Default }, time);
-        var bus = new EventBus();
-        using Subscription<TemperatureEvent> dashboard = bus.Subscribe<TemperatureEvent>("a dashboard", 1000, FullPolicy.DropOldestAndResync);
-        using var forwarder = new TemperatureForwarder(bus, outbox, temperature: null, time);
-        using var cts = new CancellationTokenSource();
-        Task forwarding = forwarder.RunAsync(cts.Token);
+        await using var rig = new TemperatureRig(_dir);
+        (FakeTimeProvider time, DiskThatFills disk, DurableOutbox outbox, EventBus bus, TemperatureForwarder forwarder) = rig;
         (CaseAlert high, CaseAlert recovered) = Excursion(time, "dairy");
 
         disk.Full = true;
@@ -107,22 +100,14 @@ public sealed class RefusedForwardingTests : IDisposable
         Assert.Equal(3, forwarder.Retries);
         outbox.CommitOnce();
         Assert.Equal(0, outbox.Stats.Pending);
-        Assert.Equal(2, Drain(dashboard).Count(e => e is CaseAlertRaised));
-        await cts.CancelAsync();
-        await forwarding;
+        Assert.Equal(2, Drain(rig.Dashboard).Count(e => e is CaseAlertRaised));
     }
 
     [Fact]
     public async Task AnAlertRaisedWhileOthersAreHeld_WaitsBehindThem_SoARecoveryNeverArrivesBeforeItsAlarm()
     {
-        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 2, 10, 0, 0, TimeSpan.Zero));
-        using var lite = new LiteDatabase(Path.Combine(_dir, "outbox.db"));
-        var disk = new DiskThatFills(new FixedDatabaseHost(lite));
-        using var outbox = new DurableOutbox(disk, new OutboxOptions { Classes = CloudClasses.Default }, time);
-        var bus = new EventBus();
-        using var forwarder = new TemperatureForwarder(bus, outbox, temperature: null, time);
-        using var cts = new CancellationTokenSource();
-        Task forwarding = forwarder.RunAsync(cts.Token);
+        await using var rig = new TemperatureRig(_dir);
+        (FakeTimeProvider time, DiskThatFills disk, DurableOutbox outbox, EventBus bus, TemperatureForwarder forwarder) = rig;
         (CaseAlert high, CaseAlert recovered) = Excursion(time, "dairy");
 
         disk.Full = true;
@@ -142,21 +127,13 @@ public sealed class RefusedForwardingTests : IDisposable
         // Nothing held: the next alert goes straight in.
         bus.Publish<TemperatureEvent>(new CaseAlertRaised(Excursion(time, "frozen").High));
         await CommitUntil(outbox, () => outbox.Stats.Pending == 1, "the next alert queued at once");
-        await cts.CancelAsync();
-        await forwarding;
     }
 
     [Fact]
     public async Task HeldAlerts_AreBounded_TheEarliestRaisedGivenUpAndCounted()
     {
-        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 2, 10, 0, 0, TimeSpan.Zero));
-        using var lite = new LiteDatabase(Path.Combine(_dir, "outbox.db"));
-        var disk = new DiskThatFills(new FixedDatabaseHost(lite));
-        using var outbox = new DurableOutbox(disk, new OutboxOptions { Classes = CloudClasses.Default }, time);
-        var bus = new EventBus();
-        using var forwarder = new TemperatureForwarder(bus, outbox, temperature: null, time);
-        using var cts = new CancellationTokenSource();
-        Task forwarding = forwarder.RunAsync(cts.Token);
+        await using var rig = new TemperatureRig(_dir);
+        (FakeTimeProvider time, DiskThatFills disk, DurableOutbox outbox, EventBus bus, TemperatureForwarder forwarder) = rig;
         disk.Full = true;
         int raised = TemperatureForwarder.MaxHeldAlerts + 3;
         for (int i = 0; i < raised; i++)
@@ -173,8 +150,6 @@ public sealed class RefusedForwardingTests : IDisposable
         await CommitUntil(outbox, () => outbox.Stats.Pending == TemperatureForwarder.MaxHeldAlerts, "the held alerts queued");
         string[] cases = [.. TakeAll(outbox).Select(m => JsonDocument.Parse(m.Payload).RootElement.GetProperty("caseId").GetString()!)];
         Assert.Equal(Enumerable.Range(3, TemperatureForwarder.MaxHeldAlerts).Select(i => $"case-{i:000}"), cases);
-        await cts.CancelAsync();
-        await forwarding;
     }
 
     private static (CaseAlert High, CaseAlert Recovered) Excursion(TimeProvider time, string caseId)
@@ -219,6 +194,51 @@ public sealed class RefusedForwardingTests : IDisposable
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), "timed out waiting for " + what);
             outbox.CommitOnce();
             await Task.Delay(10);
+        }
+    }
+
+    // The temperature forwarder forwarding from a bus into an outbox on a disk the test fills, on a fake clock; a second
+    // subscriber reads the bus as the dashboard does.
+    private sealed class TemperatureRig : IAsyncDisposable
+    {
+        private readonly LiteDatabase _lite;
+        private readonly CancellationTokenSource _cts = new();
+        private readonly Task _forwarding;
+
+        public TemperatureRig(string dir)
+        {
+            _lite = new LiteDatabase(Path.Combine(dir, "outbox.db"));
+            Disk = new DiskThatFills(new FixedDatabaseHost(_lite));
+            Outbox = new DurableOutbox(Disk, new OutboxOptions { Classes = CloudClasses.Default }, Time);
+            Dashboard = Bus.Subscribe<TemperatureEvent>("a dashboard", 1000, FullPolicy.DropOldestAndResync);
+            Forwarder = new TemperatureForwarder(Bus, Outbox, temperature: null, Time);
+            _forwarding = Forwarder.RunAsync(_cts.Token);
+        }
+
+        public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 12, 2, 10, 0, 0, TimeSpan.Zero));
+
+        public DiskThatFills Disk { get; }
+
+        public DurableOutbox Outbox { get; }
+
+        public EventBus Bus { get; } = new();
+
+        public Subscription<TemperatureEvent> Dashboard { get; }
+
+        public TemperatureForwarder Forwarder { get; }
+
+        public void Deconstruct(out FakeTimeProvider time, out DiskThatFills disk, out DurableOutbox outbox, out EventBus bus, out TemperatureForwarder forwarder) =>
+            (time, disk, outbox, bus, forwarder) = (Time, Disk, Outbox, Bus, Forwarder);
+
+        public async ValueTask DisposeAsync()
+        {
+            await _cts.CancelAsync();
+            await _forwarding;
+            Forwarder.Dispose();
+            Dashboard.Dispose();
+            Outbox.Dispose();
+            _lite.Dispose();
+            _cts.Dispose();
         }
     }
 

@@ -64,7 +64,7 @@ public sealed class StuckReaderTests : IDisposable
     }
 
     [Fact]
-    public async Task AfterOneTimeout_LaterChangesAreRefusedAtOnce_UntilTheReaderRunsAChangeAgain()
+    public async Task AfterOneTimeout_LaterChangesAreRefusedAtOnce_UntilTheReaderComesRound()
     {
         await using CommandHost host = await CommandHost.StartAsync(_dir);
         ShelfService shelves = host.Get<ShelfService>();
