@@ -78,9 +78,12 @@ internal sealed class ShelvesHealthCheck(ShelfService shelves, StockJournal jour
             ["journalError"] = journal.LastError!,
             ["journal"] = new { id = repository.JournalId, epoch = repository.Epoch, waiting = journal.Waiting, dropped = journal.Dropped, failedCommits = journal.Failures, quarantinedTo = database.QuarantinedTo },
         };
-        return Task.FromResult(journal.Healthy
-            ? HealthCheckResult.Healthy(data: data)
-            : HealthCheckResult.Unhealthy("the shelf journal cannot commit: " + journal.LastError, data: data));
+        // A stuck reader is degraded, not unhealthy: counts stand still, but what is stored stays true and is served.
+        return Task.FromResult(!journal.Healthy
+            ? HealthCheckResult.Unhealthy("the shelf journal cannot commit: " + journal.LastError, data: data)
+            : shelves.ReaderStuckSince is { } since
+                ? HealthCheckResult.Degraded($"the shelf reader has not come round since {since:yyyy-MM-ddTHH:mm:ssZ}", data: data)
+                : HealthCheckResult.Healthy(data: data));
     }
 }
 

@@ -156,11 +156,14 @@ public sealed class StuckReaderTests : IDisposable
         Assert.True(await shelves.OnReaderAsync(() => true));
     }
 
-    // The shelves' part of /healthz, as the endpoint gathers it.
+    // The shelves' part of /healthz, as the endpoint gathers it: degraded (200, the summary says so) while stuck.
     private static async Task<object?> StuckSinceInHealth(CommandHost host)
     {
         HealthReport report = await host.Get<HealthCheckService>().CheckHealthAsync();
-        return report.Entries.Values.Single(e => e.Data.ContainsKey("readerStuckSince")).Data["readerStuckSince"];
+        HealthReportEntry shelves = report.Entries.Values.Single(e => e.Data.ContainsKey("readerStuckSince"));
+        object? since = shelves.Data["readerStuckSince"];
+        Assert.Equal(since is null ? HealthStatus.Healthy : HealthStatus.Degraded, shelves.Status);
+        return since;
     }
 
     // Holds the reader thread inside a change until released, as a read that never returns would.
