@@ -183,6 +183,14 @@ public sealed record DetectionWindows(int SamplesPerSecond, int OutlierSamples, 
             1 - Math.Exp(-period / (2 * options.DriftFollowTime.TotalSeconds)));
     }
 
+    /// <summary>
+    /// How much wider than the spread limit a decision's trend limit is. The fitted rise of pure noise over the
+    /// stillness window spreads sqrt(12(n-1)/(n(n+1))) sigmas (1.34 in 4 samples, 0.81 in 16): where that is above 1 the
+    /// limit widens by it, so noise alone holds a short window's decision back no more often than it fails the spread
+    /// test.
+    /// </summary>
+    public double RiseFactor => Math.Max(1, Math.Sqrt(12.0 * (StableSamples - 1) / (StableSamples * (StableSamples + 1.0))));
+
     /// <summary>How long the stillness window lasts at this rate.</summary>
     public TimeSpan StableSpan => TimeSpan.FromSeconds((double)StableSamples / SamplesPerSecond);
 

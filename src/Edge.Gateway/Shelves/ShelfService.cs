@@ -300,9 +300,13 @@ public sealed class ShelfReaderTimeoutException : TimeoutException
 
     /// <summary>This change was refused at once: an earlier one timed out at <paramref name="stuckSince"/> and the reader has not come round since.</summary>
     public ShelfReaderTimeoutException(DateTimeOffset stuckSince)
-        : this($"the shelf reader has not come round since a change timed out at {stuckSince:yyyy-MM-ddTHH:mm:ssZ} (a stuck HX711 read, or the gateway is stopping)")
+        : this(StuckReason(stuckSince))
     {
     }
+
+    /// <summary>Why changes are refused while the reader is stuck: also the shelves' health while it lasts.</summary>
+    public static string StuckReason(DateTimeOffset stuckSince) =>
+        $"the shelf reader has not come round since a change timed out at {stuckSince:yyyy-MM-ddTHH:mm:ssZ} (a stuck HX711 read, or the gateway is stopping)";
 
     private ShelfReaderTimeoutException(string reason)
         : base(reason + "; nothing changed, try again") => Reason = reason;

@@ -66,13 +66,14 @@ internal sealed class ShelvesHealthCheck(ShelfService shelves, StockJournal jour
     {
         (long accepted, long rejected) = shelves.Frames();
         DateTimeOffset now = time.GetUtcNow();
+        DateTimeOffset? stuckSince = shelves.ReaderStuckSince;
         var data = new Dictionary<string, object>
         {
             ["shelves"] = shelves.Pipelines.Count,
             ["frames"] = new { accepted, rejected },
             ["framesLastMinute"] = shelves.FramesLastMinute().Select(f => new { shelfId = f.ShelfId, dataRate = f.SamplesPerSecond, accepted = f.LastMinute.Accepted, rejected = f.LastMinute.Rejected, lost = f.LastMinute.Lost }).ToList(),
             ["faultedShelves"] = shelves.Pipelines.Count(p => p.Status == SlotStatus.Faulted),
-            ["readerStuckSince"] = shelves.ReaderStuckSince!,
+            ["readerStuckSince"] = stuckSince!,
             ["drift"] = shelves.Pipelines.Select(p => DriftView.Of(p, now)).ToList(),
             ["journalSeq"] = repository.LastSeq,
             ["journalError"] = journal.LastError!,
@@ -81,8 +82,8 @@ internal sealed class ShelvesHealthCheck(ShelfService shelves, StockJournal jour
         // A stuck reader is degraded, not unhealthy: counts stand still, but what is stored stays true and is served.
         return Task.FromResult(!journal.Healthy
             ? HealthCheckResult.Unhealthy("the shelf journal cannot commit: " + journal.LastError, data: data)
-            : shelves.ReaderStuckSince is { } since
-                ? HealthCheckResult.Degraded($"the shelf reader has not come round since {since:yyyy-MM-ddTHH:mm:ssZ}", data: data)
+            : stuckSince is { } since
+                ? HealthCheckResult.Degraded(ShelfReaderTimeoutException.StuckReason(since), data: data)
                 : HealthCheckResult.Healthy(data: data));
     }
 }

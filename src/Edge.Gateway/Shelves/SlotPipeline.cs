@@ -1,27 +1,5 @@
 namespace Edge.Gateway.Shelves;
 
-/// <summary>Where a slot stands, as shown by <c>GET /api/stock</c>.</summary>
-public enum SlotStatus
-{
-    /// <summary>Waiting for a first still window (after start, tare, calibration or a fault).</summary>
-    Starting,
-
-    /// <summary>Counting, above the low-stock threshold.</summary>
-    Ok,
-
-    /// <summary>Counting, at or below the low-stock threshold.</summary>
-    Low,
-
-    /// <summary>Counting, empty.</summary>
-    Out,
-
-    /// <summary>The sensor gives no usable readings.</summary>
-    Faulted,
-}
-
-/// <summary>The identity of a slot as the pipeline needs it.</summary>
-public sealed record SlotIdentity(string ShelfId, string Sku, double UnitWeightGrams, int LowStockThreshold);
-
 /// <summary>
 /// Turns one slot's raw readings into item counts and shelf events: calibration and tare, spike rejection,
 /// activity and settle detection, quantisation of the settled step to whole items, and drift/creep following
@@ -75,11 +53,7 @@ public sealed class SlotPipeline
         Windows = DetectionWindows.For(options, samplesPerSecond);
         _spikes = new SpikeFilter(Windows.OutlierSamples);
         _window = new StillWindow(Windows.StableSamples);
-        // The fitted rise of pure noise spreads sqrt(12(n-1)/(n(n+1))) sigmas: 1.34 in a 4-sample window, 0.81 in 16.
-        // The limit widens by that where it is above 1, so noise alone holds a short window's decision back no more
-        // often than it fails the spread test.
-        int n = Windows.StableSamples;
-        _riseFactor = Math.Max(1, Math.Sqrt(12.0 * (n - 1) / (n * (n + 1.0))));
+        _riseFactor = Windows.RiseFactor; // read per sample: kept, not recomputed
         _noise = options.StableStdGrams / 3;
         _drift = new TemperatureDrift(temperature ?? NoShelfTemperature.Instance, slot.ShelfId, options, samplesPerSecond);
     }
