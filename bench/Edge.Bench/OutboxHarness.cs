@@ -29,9 +29,11 @@ internal static class OutboxHarness
         {
             case "steady-child":
                 await SteadyAsync(ratePerSecond: 1000, seconds: SteadySeconds);
+                Console.WriteLine(ChildDone);
                 return;
             case "peer-child":
                 PeerLoop(2000);
+                Console.WriteLine(ChildDone);
                 return;
             case "fsync":
                 FsyncCounts();
@@ -108,6 +110,15 @@ internal static class OutboxHarness
         }
     }
 
+    private const string ChildDone = "traced scenario done";
+
+    // This program again: through its apphost as `dotnet run` starts it, or through the host that ran the dll.
+    private static string[] SelfCommand()
+    {
+        string self = Environment.ProcessPath!;
+        return Path.GetFileNameWithoutExtension(self) == "dotnet" ? [self, typeof(OutboxHarness).Assembly.Location] : [self];
+    }
+
     // The steady scenario and the peer loop in child processes under strace, which counts every fsync and fdatasync.
     private static void FsyncCounts()
     {
@@ -121,10 +132,17 @@ internal static class OutboxHarness
     {
         string summary = Path.GetTempFileName();
         var clock = Stopwatch.StartNew();
-        var start = new ProcessStartInfo("strace", ["-f", "-c", "-e", "trace=fsync,fdatasync", "-o", summary, Environment.ProcessPath!, typeof(OutboxHarness).Assembly.Location, "outbox", scenario]) { RedirectStandardOutput = true };
+        var start = new ProcessStartInfo("strace", ["-f", "-c", "-e", "trace=fsync,fdatasync", "-o", summary, .. SelfCommand(), "outbox", scenario]) { RedirectStandardOutput = true };
         using Process child = Process.Start(start) ?? throw new InvalidOperationException("strace could not be started (apt-get install strace)");
-        Console.Write(child.StandardOutput.ReadToEnd());
+        string output = child.StandardOutput.ReadToEnd();
+        Console.Write(output);
         child.WaitForExit();
+
+        // A child that ran something else (or nothing) makes no fsync calls: that must not read as a goal met.
+        if (child.ExitCode != 0 || !output.Contains(ChildDone, StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"the traced '{scenario}' child did not run its scenario (exit {child.ExitCode})");
+        }
         double seconds = scenario == "steady-child" ? SteadySeconds : clock.Elapsed.TotalSeconds;
         long calls = File.ReadLines(summary).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
             .Where(f => f.Length >= 5 && f[^1] is "fsync" or "fdatasync").Sum(f => long.Parse(f[3], System.Globalization.CultureInfo.InvariantCulture));
