@@ -6,6 +6,16 @@ namespace Edge.Gateway.Tests.Shelves;
 /// <summary>The default detection windows on generated noisy recordings at both HX711 data rates: every pick, put-back and restock, nothing else.</summary>
 public class NoisyStreamTests
 {
+    // One five-minute generated recording through a pipeline with the default detection options: what it reported.
+    private static (NoisyShelfStream Stream, List<ShelfEvent> Events, SlotPipeline Pipeline) PlayRecording(int samplesPerSecond, double unitGrams, int seed)
+    {
+        var stream = new NoisyShelfStream(samplesPerSecond, unitGrams, seed, TimeSpan.FromMinutes(5), restingHands: false);
+        var events = new List<ShelfEvent>();
+        var pipeline = new SlotPipeline(new SlotIdentity("A-01", "sku", unitGrams, 0), NoisyShelfStream.Cal, stream.TrayGrams, new DetectionOptions(), events.Add, samplesPerSecond);
+        stream.Play(pipeline);
+        return (stream, events, pipeline);
+    }
+
     [Theory]
     [InlineData(10, 50)]
     [InlineData(10, 120)]
@@ -17,13 +27,8 @@ public class NoisyStreamTests
     {
         for (int seed = 1; seed <= 6; seed++)
         {
-            // Arrange
-            var stream = new NoisyShelfStream(samplesPerSecond, unitGrams, seed, TimeSpan.FromMinutes(5), restingHands: false);
-            var events = new List<ShelfEvent>();
-            var pipeline = new SlotPipeline(new SlotIdentity("A-01", "sku", unitGrams, 0), NoisyShelfStream.Cal, stream.TrayGrams, new DetectionOptions(), events.Add, samplesPerSecond);
-
-            // Act
-            stream.Play(pipeline);
+            // Arrange, act
+            (NoisyShelfStream stream, List<ShelfEvent> events, SlotPipeline pipeline) = PlayRecording(samplesPerSecond, unitGrams, seed);
 
             // Assert: 0 missed, 0 miscounted, 0 spurious, in order.
             Assert.True(stream.Scenes.GetValueOrDefault("vibration") > 5 && stream.Scenes.GetValueOrDefault("pick in vibration") > 0, $"seed {seed}: too few disturbances to prove anything");
@@ -47,10 +52,7 @@ public class NoisyStreamTests
         {
             for (int seed = 1; seed <= 300; seed++)
             {
-                var stream = new NoisyShelfStream(samplesPerSecond, unitGrams, seed, TimeSpan.FromMinutes(5), restingHands: false);
-                var seen = new List<ShelfEvent>();
-                var pipeline = new SlotPipeline(new SlotIdentity("A-01", "sku", unitGrams, 0), NoisyShelfStream.Cal, stream.TrayGrams, new DetectionOptions(), seen.Add, samplesPerSecond);
-                stream.Play(pipeline);
+                (NoisyShelfStream stream, List<ShelfEvent> seen, _) = PlayRecording(samplesPerSecond, unitGrams, seed);
                 events += seen.Count;
                 if (!stream.Expected.SequenceEqual(seen.Select(e => (e.Type, e.CountBefore, e.CountAfter))))
                 {
@@ -75,11 +77,7 @@ public class NoisyStreamTests
     [InlineData(112, 120)]
     public void DefaultWindows_At80Sps_WaitOutAHandPausingMidMove(int seed, double unitGrams)
     {
-        var stream = new NoisyShelfStream(80, unitGrams, seed, TimeSpan.FromMinutes(5), restingHands: false);
-        var events = new List<ShelfEvent>();
-        var pipeline = new SlotPipeline(new SlotIdentity("A-01", "sku", unitGrams, 0), NoisyShelfStream.Cal, stream.TrayGrams, new DetectionOptions(), events.Add, 80);
-
-        stream.Play(pipeline);
+        (NoisyShelfStream stream, List<ShelfEvent> events, _) = PlayRecording(80, unitGrams, seed);
 
         Assert.Equal(stream.Expected, events.Select(e => (e.Type, e.CountBefore, e.CountAfter)));
     }
