@@ -86,7 +86,7 @@ public sealed class IotHubTransport : LinkedTransport
             throw new PermanentlyRefusedException($"message {message.MessageId} is {body.Length + topic.Length} bytes; IoT Hub accepts {MaxMessageBytes}");
         }
 
-        return Link.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(body).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build(), cancellationToken);
+        return Link.PublishAtLeastOnceAsync(topic, body, retain: false, contentType: null, cancellationToken);
     }
 
     /// <inheritdoc />

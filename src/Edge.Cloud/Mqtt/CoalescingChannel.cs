@@ -12,9 +12,11 @@ namespace Edge.Cloud.Mqtt;
 
 /// <summary>
 /// Gives MQTTnet's client a <see cref="CoalescingChannel"/> over its own TCP (and TLS) channel, built as MQTTnet's
-/// default factory builds it. Channels other than TCP (WebSocket) keep MQTTnet's own adapter.
+/// default factory builds it, inside a <see cref="PublishLane"/>. Channels other than TCP (WebSocket) keep MQTTnet's
+/// own adapter.
 /// </summary>
-public sealed class CoalescingAdapterFactory : IMqttClientAdapterFactory
+/// <param name="created">Told of each connection's lane as the client connects.</param>
+public sealed class CoalescingAdapterFactory(Action<PublishLane>? created = null) : IMqttClientAdapterFactory
 {
     private readonly MqttClientAdapterFactory _default = new();
 
@@ -29,11 +31,14 @@ public sealed class CoalescingAdapterFactory : IMqttClientAdapterFactory
 
         var channel = new CoalescingChannel(new MqttTcpChannel(options));
         var formatter = new MqttPacketFormatterAdapter(options.ProtocolVersion, new MqttBufferWriter(options.WriterBufferSize, options.WriterBufferSizeMax));
-        return new MqttChannelAdapter(channel, formatter, logger)
+        var adapter = new MqttChannelAdapter(channel, formatter, logger)
         {
             AllowPacketFragmentation = options.AllowPacketFragmentation,
             PacketInspector = packetInspector,
         };
+        var lane = new PublishLane(adapter, channel, options.ProtocolVersion);
+        created?.Invoke(lane);
+        return lane;
     }
 }
 
@@ -69,6 +74,8 @@ public sealed class CoalescingChannel : IMqttChannel
     private readonly byte[] _read = new byte[ReadChunk];
     private ArrayBufferWriter<byte> _pending = new(16 * 1024);
     private ArrayBufferWriter<byte> _sending = new(16 * 1024);
+    private readonly ArrayBufferWriter<byte> _deferred = new(1024);
+    private bool _midPacket;
     private bool _flushing;
     private Exception? _fault;
     private TaskCompletionSource? _drained;
@@ -167,6 +174,8 @@ public sealed class CoalescingChannel : IMqttChannel
     /// <inheritdoc />
     public Task WriteAsync(ReadOnlySequence<byte> buffer, bool isEndOfPacket, CancellationToken cancellationToken)
     {
+        bool flush;
+        Task written;
         lock (_gate)
         {
             if (_fault != null)
@@ -181,19 +190,80 @@ public sealed class CoalescingChannel : IMqttChannel
 
             if (!isEndOfPacket)
             {
+                _midPacket = true;
                 return Task.CompletedTask;
             }
 
-            _packets++;
-            if (_flushing)
+            _midPacket = false;
+            if (_deferred.WrittenCount > 0)
             {
-                return _pending.WrittenCount < HighWater ? Task.CompletedTask : Drained().WaitAsync(cancellationToken);
+                // Packets composed while this one was half written follow it.
+                _pending.Write(_deferred.WrittenSpan);
+                _deferred.ResetWrittenCount();
             }
 
-            _flushing = true;
+            written = EndPacket(cancellationToken, out flush);
         }
 
-        ThreadPool.UnsafeQueueUserWorkItem(static c => _ = c.FlushAsync(), this, preferLocal: false);
+        if (flush)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static c => _ = c.FlushAsync(), this, preferLocal: false);
+        }
+
+        return written;
+    }
+
+    /// <summary>
+    /// Writes one whole packet of <paramref name="length"/> bytes, composed by <paramref name="compose"/> straight into
+    /// the pending buffer: the same ordering, coalescing and high-water wait as a packet MQTTnet writes. A packet
+    /// MQTTnet is half way through writing (header written, payload not yet) is not split: this one follows it.
+    /// </summary>
+    public Task WritePacket<TState>(int length, TState state, SpanAction<byte, TState> compose)
+        where TState : allows ref struct
+    {
+        ArgumentNullException.ThrowIfNull(compose);
+        bool flush;
+        Task written;
+        lock (_gate)
+        {
+            if (_fault != null)
+            {
+                return Task.FromException(new MQTTnet.Exceptions.MqttCommunicationException(_fault));
+            }
+
+            ArrayBufferWriter<byte> target = _midPacket ? _deferred : _pending;
+            compose(target.GetSpan(length)[..length], state);
+            target.Advance(length);
+            if (_midPacket)
+            {
+                _packets++;
+                return Task.CompletedTask; // sent with the packet it waits behind
+            }
+
+            written = EndPacket(CancellationToken.None, out flush);
+        }
+
+        if (flush)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static c => _ = c.FlushAsync(), this, preferLocal: false);
+        }
+
+        return written;
+    }
+
+    // Under _gate, after a whole packet is in _pending: starts a flush unless one runs, and makes the writer wait
+    // when too much is waiting.
+    private Task EndPacket(CancellationToken cancellationToken, out bool flush)
+    {
+        _packets++;
+        if (_flushing)
+        {
+            flush = false;
+            return _pending.WrittenCount < HighWater ? Task.CompletedTask : Drained().WaitAsync(cancellationToken);
+        }
+
+        _flushing = true;
+        flush = true;
         return Task.CompletedTask;
     }
 

@@ -38,6 +38,7 @@ public sealed class MqttLink : IAsyncDisposable
     private TaskCompletionSource _disconnected = NewSignal();
     private TimeSpan _stepTimeout = TimeSpan.FromSeconds(10);
     private string? _stalled;
+    private PublishLane? _lane;
 
     /// <summary>Creates the link; call <see cref="RunAsync"/> to start it.</summary>
     /// <param name="plan">Builds the options for each attempt.</param>
@@ -52,7 +53,7 @@ public sealed class MqttLink : IAsyncDisposable
         _onConnected = onConnected;
         _backoff = backoff;
         _time = time ?? TimeProvider.System;
-        _client = new MqttClientFactory().CreateMqttClient(new CoalescingAdapterFactory());
+        _client = new MqttClientFactory().CreateMqttClient(new CoalescingAdapterFactory(lane => Volatile.Write(ref _lane, lane)));
         _client.DisconnectedAsync += _ =>
         {
             lock (_lock)
@@ -141,15 +142,56 @@ public sealed class MqttLink : IAsyncDisposable
             }
         }
 
-        if (result.ReasonCode is MqttClientPublishReasonCode.TopicNameInvalid or MqttClientPublishReasonCode.PayloadFormatInvalid or MqttClientPublishReasonCode.NotAuthorized)
+        ThrowIfRefused((MqttPubAckReasonCode)(int)result.ReasonCode, result.ReasonCode.ToString(), result.ReasonString);
+    }
+
+    /// <summary>
+    /// Publishes at QoS 1 on the gateway's own publish path (<see cref="PublishLane"/>) and returns once the broker
+    /// acknowledged it, with the same deadline and the same errors as <see cref="PublishAsync"/>. A connection without
+    /// that path (not over TCP) takes <see cref="PublishAsync"/>.
+    /// </summary>
+    public async Task PublishAtLeastOnceAsync(string topic, ReadOnlyMemory<byte> payload, bool retain, string? contentType, CancellationToken cancellationToken)
+    {
+        PublishLane? lane = Volatile.Read(ref _lane);
+        if (!IsConnected)
         {
-            // MQTT 5: the broker will refuse this message every time it is sent.
-            throw new Transport.PermanentlyRefusedException($"broker refused the publish: {result.ReasonCode} {result.ReasonString}".TrimEnd());
+            throw new CloudUnavailableException("not connected");
         }
 
-        if (result.ReasonCode is not (MqttClientPublishReasonCode.Success or MqttClientPublishReasonCode.NoMatchingSubscribers))
+        if (lane is null)
         {
-            throw new CloudUnavailableException($"broker refused the publish: {result.ReasonCode}");
+            MqttApplicationMessageBuilder b = new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload.ToArray()).WithRetainFlag(retain).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce);
+            await PublishAsync((contentType is null ? b : b.WithContentType(contentType)).Build(), cancellationToken);
+            return;
+        }
+
+        TimeSpan timeout = _stepTimeout;
+        MQTTnet.Packets.MqttPubAckPacket ack;
+        try
+        {
+            ack = await lane.PublishAsync(topic, payload, retain, contentType).WaitAsync(timeout, _time, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            string reason = $"no PUBACK within {timeout.TotalSeconds:0} s";
+            Stall(reason);
+            throw new CloudUnavailableException(reason);
+        }
+
+        ThrowIfRefused(ack.ReasonCode, ack.ReasonCode.ToString(), ack.ReasonString);
+    }
+
+    private static void ThrowIfRefused(MqttPubAckReasonCode code, string name, string? reason)
+    {
+        if (code is MqttPubAckReasonCode.TopicNameInvalid or MqttPubAckReasonCode.PayloadFormatInvalid or MqttPubAckReasonCode.NotAuthorized)
+        {
+            // MQTT 5: the broker will refuse this message every time it is sent.
+            throw new Transport.PermanentlyRefusedException($"broker refused the publish: {name} {reason}".TrimEnd());
+        }
+
+        if (code is not (MqttPubAckReasonCode.Success or MqttPubAckReasonCode.NoMatchingSubscribers))
+        {
+            throw new CloudUnavailableException($"broker refused the publish: {name}");
         }
     }
 

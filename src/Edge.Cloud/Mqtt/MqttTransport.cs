@@ -54,17 +54,9 @@ public sealed class MqttTransport : LinkedTransport
     public override Task SendAsync(OutboxMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
-        MqttApplicationMessageBuilder b = new MqttApplicationMessageBuilder()
-            .WithTopic(_topics.Event(message.Type))
-            .WithPayload(Envelope.Wrap(message))
-            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce);
-        if (_v5)
-        {
-            // MQTT 5 properties; MQTTnet refuses them on a 3.1.1 connection.
-            b.WithContentType("application/json");
-        }
 
-        return Link.PublishAsync(b.Build(), cancellationToken);
+        // MQTT 5 properties only on an MQTT 5 connection.
+        return Link.PublishAtLeastOnceAsync(_topics.Event(message.Type), Envelope.Wrap(message), retain: false, _v5 ? "application/json" : null, cancellationToken);
     }
 
     /// <inheritdoc />

@@ -56,6 +56,22 @@ public sealed class CoalescingChannelTests
     }
 
     [Fact]
+    public async Task APacketComposedWhileMqttnetsIsHalfWritten_FollowsItWhole()
+    {
+        var inner = new ScriptedChannel();
+        using var channel = new CoalescingChannel(inner);
+
+        await channel.WriteAsync(Bytes("head"), isEndOfPacket: false, CancellationToken.None);
+        await channel.WritePacket(4, "lane", static (span, text) => Encoding.ASCII.GetBytes(text, span));
+        Assert.Empty(inner.Written); // not sent between MQTTnet's header and its payload
+        await channel.WriteAsync(Bytes("body"), isEndOfPacket: true, CancellationToken.None);
+        await channel.WritePacket(5, "after", static (span, text) => Encoding.ASCII.GetBytes(text, span));
+
+        await ScriptedChannel.WaitUntilAsync(() => string.Concat(inner.Written) == "headbodylaneafter", "all four parts in order");
+        Assert.Equal(3, channel.Packets);
+    }
+
+    [Fact]
     public async Task ASocketThatStopsTakingBytes_HoldsTheWriterPastTheHighWaterMark_NotMemory()
     {
         var inner = new ScriptedChannel();

@@ -114,6 +114,26 @@ public sealed class MqttTransportTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task EventsOnTheGatewaysOwnPath_AndTheClientsOwnPublishes_ShareOneConnectionOnMosquitto()
+    {
+        using var mosquitto = new Mosquitto();
+        await using Subscriber cloud = await Subscriber.ConnectAsync(mosquitto.Port, "retail/s1/g1/#");
+        await using MqttTransport transport = StartTransport(mosquitto.Port);
+        await transport.WaitConnectedAsync(CancellationToken.None).WaitAsync(Deadline);
+
+        // Health summaries go through MQTTnet's client while the pump's events take the link's own path.
+        Task events = EnqueueAsync(shelf: 500, alerts: 0);
+        var reports = Enumerable.Range(1, 50).Select(i => transport.ReportHealthAsync(new System.Text.Json.Nodes.JsonObject { ["n"] = i }, CancellationToken.None)).ToList();
+        await Task.WhenAll(reports).WaitAsync(Deadline);
+        await events;
+
+        await WaitUntil(() => _outbox.AckedSeq("shelf") == 500, "every PUBACK");
+        await cloud.WaitForAsync(r => r.Count(m => m.Topic.Contains("/events/", StringComparison.Ordinal)) >= 500 && r.Any(m => m.Payload.Contains("\"n\":50", StringComparison.Ordinal)), Deadline, "500 events and the last summary");
+        AssertGapFreeInOrder(Envelopes(cloud), "shelf", 500);
+        Assert.Equal(1, transport.ConnectAttempts);
+    }
+
+    [Fact]
     public async Task BrokerOutage_BacklogArrivesAfterRestart_AndReconnectsFollowTheBackoff()
     {
         using var mosquitto = new Mosquitto();
@@ -244,6 +264,35 @@ public sealed class MqttTransportTests : IAsyncDisposable
         Assert.All(seen.Where(m => m.Topic.Contains("/events/", StringComparison.Ordinal)), m => Assert.Equal("application/json", m.ContentType));
         MQTTnet.MqttApplicationMessage reply = seen.First(m => m.Topic == "retail/s1/g1/replies");
         Assert.Equal("v5-1", Encoding.UTF8.GetString(reply.CorrelationData));
+        await transport.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Mqtt5_AnEventTheBrokerRefusesForGood_IsDeadLetteredWithItsReason_AndTheStreamGoesOn()
+    {
+        await using InProcessBroker broker = await InProcessBroker.StartAsync(s => s.InterceptingPublishAsync += e =>
+        {
+            if (e.ApplicationMessage.Topic.Contains("/events/", StringComparison.Ordinal) && Encoding.UTF8.GetString(e.ApplicationMessage.Payload).Contains("\"n\":1}", StringComparison.Ordinal))
+            {
+                e.ProcessPublish = false;
+                e.Response.ReasonCode = MqttPubAckReasonCode.NotAuthorized;
+                e.Response.ReasonString = "no events from this store";
+            }
+
+            return Task.CompletedTask;
+        });
+        var deadLettered = new System.Collections.Concurrent.ConcurrentQueue<(long Seq, string Reason)>();
+        _outbox.DeadLettered += (m, reason) => deadLettered.Enqueue((m.Seq, reason));
+        var transport = new MqttTransport(new MqttOptions { Host = "127.0.0.1", Port = broker.Port, ProtocolVersion = "5" }, TestTopics.Scheme, "s1-g1", new Backoff(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1)));
+        _running.Add(transport.RunAsync(_stop.Token));
+        using var pump = new OutboxPump(_outbox, transport, new PumpOptions { RatePerSecond = 0 });
+        _running.Add(pump.RunAsync(_stop.Token));
+
+        await EnqueueAsync(shelf: 3, alerts: 0);
+        await WaitUntil(() => _outbox.AckedSeq("shelf") == 3, "the stream settled");
+
+        Assert.Equal([(2L, "broker refused the publish: NotAuthorized no events from this store")], deadLettered);
+        Assert.Equal(1, transport.ConnectAttempts); // a refusal is not a broken connection
         await transport.DisposeAsync();
     }
 

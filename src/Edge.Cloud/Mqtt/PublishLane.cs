@@ -1,0 +1,366 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using MQTTnet.Adapter;
+using MQTTnet.Formatter;
+using MQTTnet.Packets;
+using MQTTnet.Protocol;
+
+namespace Edge.Cloud.Mqtt;
+
+/// <summary>
+/// MQTTnet's adapter for one connection, with a QoS 1 publish path of the gateway's own beside the client: a
+/// PUBLISH is composed straight into the <see cref="CoalescingChannel"/>'s buffer and its PUBACK is taken off the
+/// receive path before the client sees it. Everything else (CONNECT, subscriptions, inbound messages, keep-alive,
+/// the client's own publishes) goes through MQTTnet unchanged.
+/// </summary>
+/// <remarks>
+/// <para>
+/// A drain is CPU per message, and the client's publish (application message, packet, dispatcher, encoder, the
+/// adapter's lock and two writes) costs more than the outbox and the pump together. This path costs an identifier,
+/// one encode into the pending buffer and one completion.
+/// </para>
+/// <para>
+/// Both share one connection, so they share its packet identifiers: this adapter hands them all out. The client's
+/// packets that carry one (QoS 1 PUBLISH, SUBSCRIBE, UNSUBSCRIBE) are given a free identifier on the way out and
+/// their acknowledgement gets the client's own back on the way in, so the two never have the same one in flight.
+/// QoS 2 is refused: the gateway never uses it. When the connection ends, every PUBLISH of this path still waiting
+/// fails with <see cref="CloudUnavailableException"/>; the outbox sends it again on the next connection.
+/// </para>
+/// </remarks>
+public sealed class PublishLane : IMqttChannelAdapter
+{
+    private const int Identifiers = 65_536;
+    private static readonly byte[] NoContentType = [];
+    private readonly IMqttChannelAdapter _inner;
+    private readonly CoalescingChannel _channel;
+    private readonly bool _v5;
+    private readonly Lock _ids = new();
+    private readonly TaskCompletionSource<MqttPubAckPacket>?[] _waiting = new TaskCompletionSource<MqttPubAckPacket>?[Identifiers];
+    private readonly ushort[] _clients = new ushort[Identifiers]; // the client's own identifier, 0 when the slot is not the client's
+    private ushort _last;
+    private Exception? _closed;
+    private TopicBytes? _lastTopic;
+
+    /// <summary>Wraps the adapter MQTTnet would use, over <paramref name="channel"/>.</summary>
+    public PublishLane(IMqttChannelAdapter inner, CoalescingChannel channel, MqttProtocolVersion version)
+    {
+        _inner = inner ?? throw new ArgumentNullException(nameof(inner));
+        _channel = channel ?? throw new ArgumentNullException(nameof(channel));
+        _v5 = version == MqttProtocolVersion.V500;
+    }
+
+    /// <summary>PUBLISH packets of this path waiting for their PUBACK.</summary>
+    public int InFlight
+    {
+        get
+        {
+            lock (_ids)
+            {
+                return _waiting.Count(w => w != null);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public long BytesReceived => _inner.BytesReceived;
+
+    /// <inheritdoc />
+    public long BytesSent => _inner.BytesSent;
+
+    /// <inheritdoc />
+    public X509Certificate2 ClientCertificate => _inner.ClientCertificate;
+
+    /// <inheritdoc />
+    public EndPoint RemoteEndPoint => _inner.RemoteEndPoint;
+
+    /// <inheritdoc />
+    public EndPoint LocalEndPoint => _inner.LocalEndPoint;
+
+    /// <inheritdoc />
+    public bool IsSecureConnection => _inner.IsSecureConnection;
+
+    /// <inheritdoc />
+    public MqttPacketFormatterAdapter PacketFormatterAdapter => _inner.PacketFormatterAdapter;
+
+    /// <summary>
+    /// Sends one QoS 1 PUBLISH; the task completes with the broker's PUBACK, or fails with
+    /// <see cref="CloudUnavailableException"/> when the connection ends first. It has neither a deadline nor a
+    /// cancellation of its own: the caller waits as long as it chooses (<see cref="MqttLink"/> waits one step
+    /// deadline), and the identifier stays taken until the PUBACK or the end of the connection.
+    /// </summary>
+    /// <exception cref="Transport.PermanentlyRefusedException">The topic or the packet can never be sent.</exception>
+    /// <exception cref="CloudUnavailableException">The connection is gone.</exception>
+    public async Task<MqttPubAckPacket> PublishAsync(string topic, ReadOnlyMemory<byte> payload, bool retain, string? contentType)
+    {
+        Packet packet = Compose(topic, payload, retain, contentType);
+        var acked = new TaskCompletionSource<MqttPubAckPacket>();
+        packet.Id = Take(acked, 0);
+        Task written;
+        try
+        {
+            written = _channel.WritePacket(packet.Length, packet, static (span, p) => p.WriteTo(span));
+        }
+        catch (Exception ex)
+        {
+            Free(packet.Id);
+            throw new CloudUnavailableException(ex.Message, ex);
+        }
+
+        try
+        {
+            await written; // waits only while 256 KiB are waiting to be sent
+        }
+        catch (Exception ex)
+        {
+            Free(packet.Id);
+            throw new CloudUnavailableException(ex.Message, ex);
+        }
+
+        return await acked.Task;
+    }
+
+    /// <inheritdoc />
+    public Task ConnectAsync(CancellationToken cancellationToken) => _inner.ConnectAsync(cancellationToken);
+
+    /// <inheritdoc />
+    public async Task DisconnectAsync(CancellationToken cancellationToken)
+    {
+        Close(new CloudUnavailableException("disconnected"));
+        await _inner.DisconnectAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Close(new CloudUnavailableException("connection closed"));
+        _inner.Dispose();
+    }
+
+    /// <inheritdoc />
+    public void ResetStatistics() => _inner.ResetStatistics();
+
+    /// <inheritdoc />
+    public async Task<MqttPacket> ReceivePacketAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            MqttPacket packet;
+            try
+            {
+                packet = await _inner.ReceivePacketAsync(cancellationToken);
+            }
+            catch (Exception ex)
+            {
+                Close(new CloudUnavailableException($"connection lost: {ex.Message}", ex));
+                throw;
+            }
+
+            if (packet is null)
+            {
+                Close(new CloudUnavailableException("connection closed by the broker"));
+                return packet!;
+            }
+
+            if (packet is not (MqttPubAckPacket or MqttSubAckPacket or MqttUnsubAckPacket))
+            {
+                return packet;
+            }
+
+            var withId = (MqttPacketWithIdentifier)packet;
+            TaskCompletionSource<MqttPubAckPacket>? ours;
+            lock (_ids)
+            {
+                ushort id = withId.PacketIdentifier;
+                ours = packet is MqttPubAckPacket ? _waiting[id] : null;
+                if (ours != null)
+                {
+                    _waiting[id] = null;
+                }
+                else if (_clients[id] != 0)
+                {
+                    withId.PacketIdentifier = _clients[id];
+                    _clients[id] = 0;
+                }
+            }
+
+            if (ours is null)
+            {
+                return packet; // the client's (or unknown: the client logs it)
+            }
+
+            ours.TrySetResult((MqttPubAckPacket)packet);
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task SendPacketAsync(MqttPacket packet, CancellationToken cancellationToken)
+    {
+        ushort given = 0;
+        switch (packet)
+        {
+            case MqttPublishPacket { QualityOfServiceLevel: MqttQualityOfServiceLevel.ExactlyOnce }:
+                throw new NotSupportedException("QoS 2 is not used by the gateway");
+            case MqttPublishPacket { QualityOfServiceLevel: MqttQualityOfServiceLevel.AtLeastOnce } p:
+                given = p.PacketIdentifier = Take(null, p.PacketIdentifier);
+                break;
+            case MqttSubscribePacket s:
+                given = s.PacketIdentifier = Take(null, s.PacketIdentifier);
+                break;
+            case MqttUnsubscribePacket u:
+                given = u.PacketIdentifier = Take(null, u.PacketIdentifier);
+                break;
+        }
+
+        try
+        {
+            await _inner.SendPacketAsync(packet, cancellationToken);
+        }
+        catch when (given != 0)
+        {
+            Free(given);
+            throw;
+        }
+    }
+
+    // A free identifier, for a PUBLISH of this path (waiting set) or for one of the client's packets (client's id set).
+    private ushort Take(TaskCompletionSource<MqttPubAckPacket>? waiting, ushort client)
+    {
+        lock (_ids)
+        {
+            if (_closed is { } closed)
+            {
+                throw new CloudUnavailableException(closed.Message);
+            }
+
+            for (int tried = 0; tried < Identifiers - 1; tried++)
+            {
+                _last = (ushort)(_last == ushort.MaxValue ? 1 : _last + 1);
+                if (_waiting[_last] is null && _clients[_last] == 0)
+                {
+                    _waiting[_last] = waiting;
+                    _clients[_last] = waiting is null ? client : (ushort)0;
+                    return _last;
+                }
+            }
+        }
+
+        throw new CloudUnavailableException("all 65,535 packet identifiers of the connection are in flight");
+    }
+
+    private void Free(ushort id)
+    {
+        lock (_ids)
+        {
+            _waiting[id] = null;
+            _clients[id] = 0;
+        }
+    }
+
+    private void Close(Exception reason)
+    {
+        List<TaskCompletionSource<MqttPubAckPacket>> failed = [];
+        lock (_ids)
+        {
+            _closed ??= reason;
+            for (int i = 1; i < Identifiers; i++)
+            {
+                if (_waiting[i] is { } w)
+                {
+                    failed.Add(w);
+                    _waiting[i] = null;
+                }
+            }
+        }
+
+        foreach (TaskCompletionSource<MqttPubAckPacket> w in failed)
+        {
+            w.TrySetException(new CloudUnavailableException(reason.Message, reason));
+        }
+    }
+
+    private Packet Compose(string topic, ReadOnlyMemory<byte> payload, bool retain, string? contentType)
+    {
+        if (string.IsNullOrEmpty(topic) || topic.AsSpan().IndexOfAny('+', '#', '\0') >= 0)
+        {
+            throw new Transport.PermanentlyRefusedException($"'{topic}' is not a topic a message can be published to");
+        }
+
+        // A drain sends one event type after another: the last topic's bytes are kept.
+        // A drain sends one event type after another: the last topic's bytes are kept (one object, so that a
+        // publish on another thread never pairs one topic's text with another's bytes).
+        TopicBytes? last = Volatile.Read(ref _lastTopic);
+        if (last is null || last.Text != topic)
+        {
+            last = new TopicBytes(topic, Encoding.UTF8.GetBytes(topic));
+            Volatile.Write(ref _lastTopic, last);
+        }
+
+        byte[] topicBytes = last.Bytes;
+        byte[] type = _v5 && contentType is not null ? Encoding.UTF8.GetBytes(contentType) : NoContentType;
+        if (topicBytes.Length > ushort.MaxValue || type.Length > ushort.MaxValue)
+        {
+            throw new Transport.PermanentlyRefusedException("the topic or the content type is longer than MQTT's 65,535 bytes");
+        }
+
+        int properties = type.Length > 0 ? 3 + type.Length : 0;
+        long remaining = 2 + topicBytes.Length + 2 + (_v5 ? VarIntSize(properties) + properties : 0) + (long)payload.Length;
+        if (remaining > 268_435_455)
+        {
+            throw new Transport.PermanentlyRefusedException($"a {payload.Length:N0}-byte payload is larger than an MQTT packet can be");
+        }
+
+        return new Packet(retain, topicBytes, type, _v5, properties, (int)remaining, payload);
+    }
+
+    private static int VarIntSize(int value) => value < 128 ? 1 : value < 16_384 ? 2 : value < 2_097_152 ? 3 : 4;
+
+    private static int WriteVarInt(Span<byte> span, int value)
+    {
+        int n = 0;
+        do
+        {
+            byte b = (byte)(value & 0x7F);
+            value >>= 7;
+            span[n++] = value > 0 ? (byte)(b | 0x80) : b;
+        }
+        while (value > 0);
+        return n;
+    }
+
+    private sealed record TopicBytes(string Text, byte[] Bytes);
+
+    // One PUBLISH, QoS 1 (MQTT 3.1.1 section 3.3; MQTT 5 section 3.3 with the Content Type property, 0x03).
+    private sealed class Packet(bool retain, byte[] topic, byte[] contentType, bool v5, int properties, int remaining, ReadOnlyMemory<byte> payload)
+    {
+        public ushort Id { get; set; }
+
+        public int Length { get; } = 1 + VarIntSize(remaining) + remaining;
+
+        public void WriteTo(Span<byte> span)
+        {
+            span[0] = (byte)(0x32 | (retain ? 1 : 0));
+            int at = 1 + WriteVarInt(span[1..], remaining);
+            BinaryPrimitives.WriteUInt16BigEndian(span[at..], (ushort)topic.Length);
+            topic.CopyTo(span[(at + 2)..]);
+            at += 2 + topic.Length;
+            BinaryPrimitives.WriteUInt16BigEndian(span[at..], Id);
+            at += 2;
+            if (v5)
+            {
+                at += WriteVarInt(span[at..], properties);
+                if (contentType.Length > 0)
+                {
+                    span[at] = 0x03;
+                    BinaryPrimitives.WriteUInt16BigEndian(span[(at + 1)..], (ushort)contentType.Length);
+                    contentType.CopyTo(span[(at + 3)..]);
+                    at += 3 + contentType.Length;
+                }
+            }
+
+            payload.Span.CopyTo(span[at..]);
+        }
+    }
+}

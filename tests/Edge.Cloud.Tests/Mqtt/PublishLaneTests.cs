@@ -1,0 +1,205 @@
+using System.Buffers;
+using System.Text;
+using Edge.Cloud.Mqtt;
+using Edge.Cloud.Transport;
+using MQTTnet.Adapter;
+using MQTTnet.Diagnostics.Logger;
+using MQTTnet.Formatter;
+using MQTTnet.Packets;
+using MQTTnet.Protocol;
+
+namespace Edge.Cloud.Tests.Mqtt;
+
+/// <summary>
+/// The gateway's own QoS 1 path beside MQTTnet's client, on a scripted wire: what it sends is decoded by MQTTnet's own
+/// decoder, and what the broker would answer is fed in as bytes.
+/// </summary>
+public sealed class PublishLaneTests
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
+    private const string Topic = "retail/s1/g1/events/ItemsRemoved";
+
+    private static (PublishLane Lane, WireChannel Wire) Open(MqttProtocolVersion version)
+    {
+        var wire = new WireChannel();
+        var channel = new CoalescingChannel(wire);
+        var adapter = new MqttChannelAdapter(channel, Formatter(version), MqttNetNullLogger.Instance);
+        return (new PublishLane(adapter, channel, version), wire);
+    }
+
+    private static MqttPacketFormatterAdapter Formatter(MqttProtocolVersion version) => new(version, new MqttBufferWriter(4096, 1024 * 1024));
+
+    // What has been written, decoded by MQTTnet as a broker would decode it, once there are at least this many packets.
+    private static async Task<List<MqttPacket>> SentAsync(WireChannel wire, MqttProtocolVersion version, int packets)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var replay = new WireChannel();
+            replay.Receive(wire.Written);
+            replay.Close();
+            using var reader = new MqttChannelAdapter(replay, Formatter(version), MqttNetNullLogger.Instance);
+            var decoded = new List<MqttPacket>();
+            try
+            {
+                while (await reader.ReceivePacketAsync(CancellationToken.None) is { } packet)
+                {
+                    decoded.Add(packet);
+                }
+            }
+            catch (MQTTnet.Exceptions.MqttCommunicationException)
+            {
+                // The last packet is still on its way (the channel sends on the thread pool).
+            }
+
+            if (decoded.Count >= packets)
+            {
+                return decoded;
+            }
+
+            Assert.True(clock.Elapsed < Deadline, $"timed out waiting for {packets} packets on the wire");
+            await Task.Delay(5);
+        }
+    }
+
+    private static byte[] PubAck(ushort id, byte? reason = null) =>
+        reason is { } r ? [0x40, 0x03, (byte)(id >> 8), (byte)id, r] : [0x40, 0x02, (byte)(id >> 8), (byte)id];
+
+    [Theory]
+    [InlineData(MqttProtocolVersion.V311, 135)]
+    [InlineData(MqttProtocolVersion.V500, 135)]
+    [InlineData(MqttProtocolVersion.V500, 200_000)] // a remaining length of three bytes
+    public async Task ItsPublish_DecodesAsTheSamePacket_AndCompletesOnItsPubAck(MqttProtocolVersion version, int size)
+    {
+        (PublishLane lane, WireChannel wire) = Open(version);
+        byte[] payload = Enumerable.Range(0, size).Select(i => (byte)('a' + (i % 26))).ToArray();
+
+        Task<MqttPubAckPacket> acked = lane.PublishAsync(Topic, payload, retain: true, "application/json");
+
+        var sent = Assert.IsType<MqttPublishPacket>(Assert.Single(await SentAsync(wire, version, 1)));
+        Assert.Equal(Topic, sent.Topic);
+        Assert.Equal(payload, sent.Payload.ToArray());
+        Assert.Equal(MqttQualityOfServiceLevel.AtLeastOnce, sent.QualityOfServiceLevel);
+        Assert.True(sent.Retain);
+        Assert.False(sent.Dup);
+        Assert.Equal(version == MqttProtocolVersion.V500 ? "application/json" : null, sent.ContentType); // no properties in 3.1.1
+        Assert.False(acked.IsCompleted);
+
+        wire.Receive(PubAck(sent.PacketIdentifier));
+        Task<MqttPacket> next = lane.ReceivePacketAsync(CancellationToken.None);
+        Assert.Equal(MqttPubAckReasonCode.Success, (await acked.WaitAsync(Deadline)).ReasonCode);
+        Assert.False(next.IsCompleted); // the PUBACK was this path's: the client never sees it
+        Assert.Equal(0, lane.InFlight);
+    }
+
+    [Fact]
+    public async Task ItsIdentifiers_AndTheClientsNeverMeetOnTheWire_AndEachAckGoesBackToItsOwner()
+    {
+        (PublishLane lane, WireChannel wire) = Open(MqttProtocolVersion.V311);
+
+        // MQTTnet's client numbers its packets from 1 as well: both would use 1 and 2 at once.
+        Task<MqttPubAckPacket> ours = lane.PublishAsync(Topic, "{}"u8.ToArray(), retain: false, null);
+        await lane.SendPacketAsync(new MqttPublishPacket { Topic = "retail/s1/g1/status", PacketIdentifier = 1, QualityOfServiceLevel = MqttQualityOfServiceLevel.AtLeastOnce }, CancellationToken.None);
+        await lane.SendPacketAsync(new MqttSubscribePacket { PacketIdentifier = 2, TopicFilters = [new MqttTopicFilter { Topic = "retail/s1/g1/commands/#", QualityOfServiceLevel = MqttQualityOfServiceLevel.AtLeastOnce }] }, CancellationToken.None);
+        await lane.SendPacketAsync(new MqttPublishPacket { Topic = "retail/s1/g1/replies", QualityOfServiceLevel = MqttQualityOfServiceLevel.AtMostOnce }, CancellationToken.None);
+
+        List<MqttPacket> sent = await SentAsync(wire, MqttProtocolVersion.V311, 4);
+        Assert.Equal(4, sent.Count);
+        ushort oursOnWire = ((MqttPublishPacket)sent[0]).PacketIdentifier;
+        ushort clientsPublish = ((MqttPublishPacket)sent[1]).PacketIdentifier;
+        ushort clientsSubscribe = ((MqttSubscribePacket)sent[2]).PacketIdentifier;
+        Assert.Equal(3, new[] { oursOnWire, clientsPublish, clientsSubscribe }.Distinct().Count());
+        Assert.Equal(0, ((MqttPublishPacket)sent[3]).PacketIdentifier); // QoS 0 has none, and gets none
+
+        // The broker answers in its own order; the client gets its acks back under the identifiers it chose.
+        wire.Receive([.. PubAck(clientsPublish), .. PubAck(oursOnWire), 0x90, 0x03, (byte)(clientsSubscribe >> 8), (byte)clientsSubscribe, 0x01]);
+        var first = Assert.IsType<MqttPubAckPacket>(await lane.ReceivePacketAsync(CancellationToken.None).WaitAsync(Deadline));
+        Assert.Equal(1, first.PacketIdentifier);
+        var second = Assert.IsType<MqttSubAckPacket>(await lane.ReceivePacketAsync(CancellationToken.None).WaitAsync(Deadline));
+        Assert.Equal(2, second.PacketIdentifier);
+        Assert.Equal(MqttPubAckReasonCode.Success, (await ours.WaitAsync(Deadline)).ReasonCode);
+
+        // Freed identifiers are used again, and still never twice at once.
+        Task<MqttPubAckPacket> again = lane.PublishAsync(Topic, "{}"u8.ToArray(), retain: false, null);
+        Assert.Equal(1, lane.InFlight);
+        wire.Receive(PubAck(((MqttPublishPacket)(await SentAsync(wire, MqttProtocolVersion.V311, 5))[4]).PacketIdentifier));
+        Task<MqttPacket> pending = lane.ReceivePacketAsync(CancellationToken.None);
+        await again.WaitAsync(Deadline);
+        Assert.False(pending.IsCompleted);
+    }
+
+    [Fact]
+    public async Task WhenTheConnectionEnds_AWaitingPublishFails_AndTheNextIsRefusedAtOnce()
+    {
+        (PublishLane lane, WireChannel wire) = Open(MqttProtocolVersion.V311);
+        Task<MqttPubAckPacket> waiting = lane.PublishAsync(Topic, "{}"u8.ToArray(), retain: false, null);
+        Task<MqttPacket> receiving = lane.ReceivePacketAsync(CancellationToken.None);
+
+        wire.Close(); // the broker went away
+        try
+        {
+            Assert.Null(await receiving.WaitAsync(Deadline));
+        }
+        catch (MQTTnet.Exceptions.MqttCommunicationException)
+        {
+            // MQTTnet reports the end of the stream either way.
+        }
+
+        var lost = await Assert.ThrowsAsync<CloudUnavailableException>(() => waiting.WaitAsync(Deadline));
+        Assert.Contains("connection", lost.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<CloudUnavailableException>(() => lane.PublishAsync(Topic, "{}"u8.ToArray(), retain: false, null));
+        Assert.Equal(0, lane.InFlight);
+    }
+
+    [Fact]
+    public async Task ADisposedConnection_FailsWhatWaits()
+    {
+        (PublishLane lane, _) = Open(MqttProtocolVersion.V500);
+        Task<MqttPubAckPacket> waiting = lane.PublishAsync(Topic, "{}"u8.ToArray(), retain: false, null);
+
+        lane.Dispose();
+
+        await Assert.ThrowsAsync<CloudUnavailableException>(() => waiting.WaitAsync(Deadline));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("retail/+/g1/events/x")]
+    [InlineData("retail/s1/g1/events/#")]
+    [InlineData("retail/s1\0/events")]
+    public async Task ATopicNoMessageCanBePublishedTo_IsRefusedForGood_AndNothingIsSent(string topic)
+    {
+        (PublishLane lane, WireChannel wire) = Open(MqttProtocolVersion.V311);
+
+        await Assert.ThrowsAsync<PermanentlyRefusedException>(() => lane.PublishAsync(topic, "{}"u8.ToArray(), retain: false, null));
+
+        Assert.Empty(wire.Written);
+        Assert.Equal(0, lane.InFlight);
+    }
+
+    [Fact]
+    public async Task QoS2FromTheClient_IsRefused_BecauseItsIdentifiersCouldNotBeShared()
+    {
+        (PublishLane lane, WireChannel wire) = Open(MqttProtocolVersion.V311);
+
+        await Assert.ThrowsAsync<NotSupportedException>(() => lane.SendPacketAsync(new MqttPublishPacket { Topic = "t", PacketIdentifier = 1, QualityOfServiceLevel = MqttQualityOfServiceLevel.ExactlyOnce }, CancellationToken.None));
+
+        Assert.Empty(wire.Written);
+    }
+
+    [Fact]
+    public async Task AnMqtt5Refusal_ComesBackWithItsReasonCodeAndText()
+    {
+        (PublishLane lane, WireChannel wire) = Open(MqttProtocolVersion.V500);
+        Task<MqttPubAckPacket> acked = lane.PublishAsync(Topic, "{}"u8.ToArray(), retain: false, "application/json");
+        ushort id = ((MqttPublishPacket)Assert.Single(await SentAsync(wire, MqttProtocolVersion.V500, 1))).PacketIdentifier;
+
+        byte[] reason = Encoding.UTF8.GetBytes("no events from this store");
+        wire.Receive([0x40, (byte)(2 + 1 + 1 + 3 + reason.Length), (byte)(id >> 8), (byte)id, 0x87, (byte)(3 + reason.Length), 0x1F, 0, (byte)reason.Length, .. reason]);
+        _ = lane.ReceivePacketAsync(CancellationToken.None);
+
+        MqttPubAckPacket refused = await acked.WaitAsync(Deadline);
+        Assert.Equal(MqttPubAckReasonCode.NotAuthorized, refused.ReasonCode);
+        Assert.Equal("no events from this store", refused.ReasonString);
+    }
+}
