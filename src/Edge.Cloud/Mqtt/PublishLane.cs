@@ -32,14 +32,15 @@ namespace Edge.Cloud.Mqtt;
 /// </remarks>
 public sealed class PublishLane : IMqttChannelAdapter
 {
-    private const int Identifiers = 65_536;
+    private const int Identifiers = 65_535; // 1 to 65,535: 0 is not an identifier
     private static readonly byte[] NoContentType = [];
     private readonly IMqttChannelAdapter _inner;
     private readonly CoalescingChannel _channel;
     private readonly bool _v5;
     private readonly Lock _ids = new();
-    private readonly TaskCompletionSource<MqttPubAckPacket>?[] _waiting = new TaskCompletionSource<MqttPubAckPacket>?[Identifiers];
-    private readonly ushort[] _clients = new ushort[Identifiers]; // the client's own identifier, 0 when the slot is not the client's
+    // Identifiers in flight, by owner (a window of tens, not 65,535 slots: two full tables would be 640 KiB a connection).
+    private readonly Dictionary<ushort, TaskCompletionSource<MqttPubAckPacket>> _waiting = [];
+    private readonly Dictionary<ushort, ushort> _clients = []; // the identifier given -> the client's own
     private ushort _last;
     private Exception? _closed;
     private TopicBytes? _lastTopic;
@@ -59,7 +60,7 @@ public sealed class PublishLane : IMqttChannelAdapter
         {
             lock (_ids)
             {
-                return _waiting.Count(w => w != null);
+                return _waiting.Count;
             }
         }
     }
@@ -174,15 +175,13 @@ public sealed class PublishLane : IMqttChannelAdapter
             lock (_ids)
             {
                 ushort id = withId.PacketIdentifier;
-                ours = packet is MqttPubAckPacket ? _waiting[id] : null;
-                if (ours != null)
+                if (packet is not MqttPubAckPacket || !_waiting.Remove(id, out ours))
                 {
-                    _waiting[id] = null;
-                }
-                else if (_clients[id] != 0)
-                {
-                    withId.PacketIdentifier = _clients[id];
-                    _clients[id] = 0;
+                    ours = null;
+                    if (_clients.Remove(id, out ushort own))
+                    {
+                        withId.PacketIdentifier = own;
+                    }
                 }
             }
 
@@ -235,15 +234,24 @@ public sealed class PublishLane : IMqttChannelAdapter
                 throw new CloudUnavailableException(closed.Message);
             }
 
-            for (int tried = 0; tried < Identifiers - 1; tried++)
+            if (_waiting.Count + _clients.Count < Identifiers)
             {
-                _last = (ushort)(_last == ushort.MaxValue ? 1 : _last + 1);
-                if (_waiting[_last] is null && _clients[_last] == 0)
+                do
                 {
-                    _waiting[_last] = waiting;
-                    _clients[_last] = waiting is null ? client : (ushort)0;
-                    return _last;
+                    _last = (ushort)(_last == ushort.MaxValue ? 1 : _last + 1);
                 }
+                while (_waiting.ContainsKey(_last) || _clients.ContainsKey(_last));
+
+                if (waiting is null)
+                {
+                    _clients.Add(_last, client);
+                }
+                else
+                {
+                    _waiting.Add(_last, waiting);
+                }
+
+                return _last;
             }
         }
 
@@ -254,8 +262,8 @@ public sealed class PublishLane : IMqttChannelAdapter
     {
         lock (_ids)
         {
-            _waiting[id] = null;
-            _clients[id] = 0;
+            _waiting.Remove(id);
+            _clients.Remove(id);
         }
     }
 
@@ -265,14 +273,8 @@ public sealed class PublishLane : IMqttChannelAdapter
         lock (_ids)
         {
             _closed ??= reason;
-            for (int i = 1; i < Identifiers; i++)
-            {
-                if (_waiting[i] is { } w)
-                {
-                    failed.Add(w);
-                    _waiting[i] = null;
-                }
-            }
+            failed.AddRange(_waiting.Values);
+            _waiting.Clear();
         }
 
         foreach (TaskCompletionSource<MqttPubAckPacket> w in failed)

@@ -129,6 +129,24 @@ public sealed class PublishLaneTests
     }
 
     [Fact]
+    public async Task WithAll65535IdentifiersInFlight_TheNextPublishFails_UntilOneIsAcknowledged()
+    {
+        (PublishLane lane, WireChannel wire) = Open(MqttProtocolVersion.V311);
+        var waiting = Enumerable.Range(0, 65_535).Select(_ => lane.PublishAsync("t", "{}"u8.ToArray(), retain: false, null)).ToList();
+        Assert.Equal(65_535, lane.InFlight);
+
+        var full = await Assert.ThrowsAsync<CloudUnavailableException>(() => lane.PublishAsync("t", "{}"u8.ToArray(), retain: false, null));
+        Assert.Contains("65,535 packet identifiers", full.Message, StringComparison.Ordinal);
+
+        wire.Receive(PubAck(1));
+        _ = lane.ReceivePacketAsync(CancellationToken.None);
+        await waiting[0].WaitAsync(Deadline);
+        Task<MqttPubAckPacket> next = lane.PublishAsync("t", "{}"u8.ToArray(), retain: false, null);
+        Assert.False(next.IsFaulted);
+        Assert.Equal(65_535, lane.InFlight);
+    }
+
+    [Fact]
     public async Task WhenTheConnectionEnds_AWaitingPublishFails_AndTheNextIsRefusedAtOnce()
     {
         (PublishLane lane, WireChannel wire) = Open(MqttProtocolVersion.V311);
