@@ -32,7 +32,14 @@ namespace Edge.Cloud.Mqtt;
 /// </remarks>
 public sealed class PublishLane : IMqttChannelAdapter
 {
+    /// <summary>
+    /// PUBLISH packets of this path in flight at most: MQTT's 65,535 identifiers of a connection less 255 kept for
+    /// the client's own packets (subscriptions, status, replies), so a full window of events never starves them.
+    /// </summary>
+    public const int MaxOwnInFlight = Identifiers - KeptForClient;
+
     private const int Identifiers = 65_535; // 1 to 65,535: 0 is not an identifier
+    private const int KeptForClient = 255;
     private static readonly byte[] NoContentType = [];
     private readonly IMqttChannelAdapter _inner;
     private readonly CoalescingChannel _channel;
@@ -97,17 +104,16 @@ public sealed class PublishLane : IMqttChannelAdapter
     public async Task<MqttPubAckPacket> PublishAsync(string topic, ReadOnlyMemory<byte> payload, bool retain, string? contentType)
     {
         Packet packet = Compose(topic, payload, retain, contentType);
-        var acked = new TaskCompletionSource<MqttPubAckPacket>();
-        packet.Id = Take(acked, 0);
-        Task written;
-        try
+        // Completed on MQTTnet's receive loop: what the caller does next (acknowledging into the outbox, a
+        // dead-letter handler) must not hold the loop's next packet.
+        var acked = new TaskCompletionSource<MqttPubAckPacket>(TaskCreationOptions.RunContinuationsAsynchronously);
+        packet.Id = Take(acked, 0) ?? throw new CloudUnavailableException(Exhausted);
+        Task written = _channel.WritePacket(packet.Length, packet, static (span, p) => p.WriteTo(span));
+        if (written.IsFaulted)
         {
-            written = _channel.WritePacket(packet.Length, packet, static (span, p) => p.WriteTo(span));
-        }
-        catch (Exception ex)
-        {
-            Free(packet.Id);
-            throw new CloudUnavailableException(ex.Message, ex);
+            // The channel failed before: the packet was not taken, so its identifier is free again.
+            Free(packet.Id, acked);
+            throw new CloudUnavailableException(written.Exception!.InnerException!.Message, written.Exception);
         }
 
         try
@@ -116,7 +122,8 @@ public sealed class PublishLane : IMqttChannelAdapter
         }
         catch (Exception ex)
         {
-            Free(packet.Id);
+            // The packet is in the buffer and may yet reach the broker: its identifier stays taken until its PUBACK
+            // or the end of the connection, never handed out again while the broker may still acknowledge it.
             throw new CloudUnavailableException(ex.Message, ex);
         }
 
@@ -197,44 +204,43 @@ public sealed class PublishLane : IMqttChannelAdapter
     /// <inheritdoc />
     public async Task SendPacketAsync(MqttPacket packet, CancellationToken cancellationToken)
     {
-        ushort given = 0;
         switch (packet)
         {
             case MqttPublishPacket { QualityOfServiceLevel: MqttQualityOfServiceLevel.ExactlyOnce }:
                 throw new NotSupportedException("QoS 2 is not used by the gateway");
             case MqttPublishPacket { QualityOfServiceLevel: MqttQualityOfServiceLevel.AtLeastOnce } p:
-                given = p.PacketIdentifier = Take(null, p.PacketIdentifier);
+                p.PacketIdentifier = TakeForClient(p.PacketIdentifier);
                 break;
             case MqttSubscribePacket s:
-                given = s.PacketIdentifier = Take(null, s.PacketIdentifier);
+                s.PacketIdentifier = TakeForClient(s.PacketIdentifier);
                 break;
             case MqttUnsubscribePacket u:
-                given = u.PacketIdentifier = Take(null, u.PacketIdentifier);
+                u.PacketIdentifier = TakeForClient(u.PacketIdentifier);
                 break;
         }
 
-        try
-        {
-            await _inner.SendPacketAsync(packet, cancellationToken);
-        }
-        catch when (given != 0)
-        {
-            Free(given);
-            throw;
-        }
+        // A send that fails or is cancelled may have left its bytes queued: the identifier given stays taken until
+        // its acknowledgement or the end of the connection, as the lane's own do.
+        await _inner.SendPacketAsync(packet, cancellationToken);
     }
 
-    // A free identifier, for a PUBLISH of this path (waiting set) or for one of the client's packets (client's id set).
-    private ushort Take(TaskCompletionSource<MqttPubAckPacket>? waiting, ushort client)
+    // The client expects MQTTnet's own exceptions from its adapter.
+    private ushort TakeForClient(ushort own) =>
+        Take(null, own) ?? throw new MQTTnet.Exceptions.MqttCommunicationException(Exhausted);
+
+    // A free identifier, for a PUBLISH of this path (waiting set) or for one of the client's packets (client's id
+    // set); null when none is free. Once the connection is closed, the caller's kind of "connection lost".
+    private ushort? Take(TaskCompletionSource<MqttPubAckPacket>? waiting, ushort client)
     {
         lock (_ids)
         {
             if (_closed is { } closed)
             {
-                throw new CloudUnavailableException(closed.Message);
+                throw waiting is null ? new MQTTnet.Exceptions.MqttCommunicationException(closed.Message) : new CloudUnavailableException(closed.Message);
             }
 
-            if (_waiting.Count + _clients.Count < Identifiers)
+            bool free = waiting is null ? _waiting.Count + _clients.Count < Identifiers : _waiting.Count < MaxOwnInFlight && _waiting.Count + _clients.Count < Identifiers;
+            if (free)
             {
                 do
                 {
@@ -255,15 +261,20 @@ public sealed class PublishLane : IMqttChannelAdapter
             }
         }
 
-        throw new CloudUnavailableException("all 65,535 packet identifiers of the connection are in flight");
+        return null;
     }
 
-    private void Free(ushort id)
+    private const string Exhausted = "the connection's packet identifiers are all in flight";
+
+    // Frees the identifier if it still belongs to this publish.
+    private void Free(ushort id, TaskCompletionSource<MqttPubAckPacket> owner)
     {
         lock (_ids)
         {
-            _waiting.Remove(id);
-            _clients.Remove(id);
+            if (_waiting.TryGetValue(id, out TaskCompletionSource<MqttPubAckPacket>? held) && held == owner)
+            {
+                _waiting.Remove(id);
+            }
         }
     }
 
@@ -275,6 +286,7 @@ public sealed class PublishLane : IMqttChannelAdapter
             _closed ??= reason;
             failed.AddRange(_waiting.Values);
             _waiting.Clear();
+            _clients.Clear();
         }
 
         foreach (TaskCompletionSource<MqttPubAckPacket> w in failed)
@@ -290,7 +302,6 @@ public sealed class PublishLane : IMqttChannelAdapter
             throw new Transport.PermanentlyRefusedException($"'{topic}' is not a topic a message can be published to");
         }
 
-        // A drain sends one event type after another: the last topic's bytes are kept.
         // A drain sends one event type after another: the last topic's bytes are kept (one object, so that a
         // publish on another thread never pairs one topic's text with another's bytes).
         TopicBytes? last = Volatile.Read(ref _lastTopic);

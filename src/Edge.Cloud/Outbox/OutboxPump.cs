@@ -6,8 +6,11 @@ namespace Edge.Cloud.Outbox;
 /// <summary>Pacing of the pump (<c>Cloud:Pump:*</c>).</summary>
 public sealed class PumpOptions
 {
-    /// <summary>What <see cref="MaxInFlight"/> 0 means: MQTT's own limit, the 65,535 packet identifiers of one connection.</summary>
-    public const int ProtocolMaxInFlight = 65_535;
+    /// <summary>
+    /// What <see cref="MaxInFlight"/> 0 means: the most the link can have in flight, MQTT's 65,535 packet identifiers
+    /// of one connection less those kept for the client's own packets (<see cref="PublishLane.MaxOwnInFlight"/>).
+    /// </summary>
+    public const int ProtocolMaxInFlight = PublishLane.MaxOwnInFlight;
 
     /// <summary>Most messages per second to the cloud; 0 for no limit. Paces the replay of a backlog after an outage.</summary>
     public double RatePerSecond { get; set; } = 500;
@@ -18,7 +21,7 @@ public sealed class PumpOptions
     /// <summary>Each pause is stretched or shortened at random by up to this fraction, so gateways do not send in step.</summary>
     public double Jitter { get; set; } = 0.2;
 
-    /// <summary>Messages sent but not yet acknowledged, at most; 0 for no limit of ours (MQTT's 65,535 packet identifiers).</summary>
+    /// <summary>Messages sent but not yet acknowledged, at most; 0 for no limit of ours (the link's, <see cref="ProtocolMaxInFlight"/>).</summary>
     public int MaxInFlight { get; set; } = 32;
 
     /// <summary>Names the first invalid setting, or null.</summary>

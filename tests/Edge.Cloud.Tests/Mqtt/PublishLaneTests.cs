@@ -105,6 +105,7 @@ public sealed class PublishLaneTests
 
         List<MqttPacket> sent = await SentAsync(wire, MqttProtocolVersion.V311, 4);
         Assert.Equal(4, sent.Count);
+        Assert.Equal(4, sent.Count);
         ushort oursOnWire = ((MqttPublishPacket)sent[0]).PacketIdentifier;
         ushort clientsPublish = ((MqttPublishPacket)sent[1]).PacketIdentifier;
         ushort clientsSubscribe = ((MqttSubscribePacket)sent[2]).PacketIdentifier;
@@ -129,21 +130,60 @@ public sealed class PublishLaneTests
     }
 
     [Fact]
-    public async Task WithAll65535IdentifiersInFlight_TheNextPublishFails_UntilOneIsAcknowledged()
+    public async Task AFullWindowOfEvents_LeavesIdentifiersForTheClient_AndTheNextEventFailsUntilOneIsAcknowledged()
     {
         (PublishLane lane, WireChannel wire) = Open(MqttProtocolVersion.V311);
-        var waiting = Enumerable.Range(0, 65_535).Select(_ => lane.PublishAsync("t", "{}"u8.ToArray(), retain: false, null)).ToList();
-        Assert.Equal(65_535, lane.InFlight);
+        var waiting = Enumerable.Range(0, PublishLane.MaxOwnInFlight).Select(_ => lane.PublishAsync("t", "{}"u8.ToArray(), retain: false, null)).ToList();
+        Assert.Equal(65_280, lane.InFlight);
 
         var full = await Assert.ThrowsAsync<CloudUnavailableException>(() => lane.PublishAsync("t", "{}"u8.ToArray(), retain: false, null));
-        Assert.Contains("65,535 packet identifiers", full.Message, StringComparison.Ordinal);
+        Assert.Contains("packet identifiers are all in flight", full.Message, StringComparison.Ordinal);
+
+        // The client's status and subscriptions still go out.
+        await lane.SendPacketAsync(new MqttPublishPacket { Topic = "retail/s1/g1/status", PacketIdentifier = 7, QualityOfServiceLevel = MqttQualityOfServiceLevel.AtLeastOnce }, CancellationToken.None);
 
         wire.Receive(PubAck(1));
         _ = lane.ReceivePacketAsync(CancellationToken.None);
         await waiting[0].WaitAsync(Deadline);
         Task<MqttPubAckPacket> next = lane.PublishAsync("t", "{}"u8.ToArray(), retain: false, null);
         Assert.False(next.IsFaulted);
-        Assert.Equal(65_535, lane.InFlight);
+        Assert.Equal(65_280, lane.InFlight);
+    }
+
+    [Fact]
+    public async Task AClientSendCancelledAfterItsBytesWereQueued_KeepsItsIdentifier_SoItsAckStillReachesIt()
+    {
+        (PublishLane lane, WireChannel wire) = Open(MqttProtocolVersion.V311);
+        wire.HoldWrites(); // the broker stops reading
+        _ = lane.PublishAsync(Topic, "{}"u8.ToArray(), retain: false, null);
+        await wire.WaitForBytesAsync(1, Deadline); // that send is held by the socket
+        _ = lane.PublishAsync(Topic, new byte[CoalescingChannel.HighWater + 1024], retain: false, null);
+
+        // Queued behind the high-water mark: the send is cancelled while it waits, its bytes already in the buffer.
+        using var soon = new CancellationTokenSource(TimeSpan.FromMilliseconds(50));
+        await Assert.ThrowsAnyAsync<Exception>(() => lane.SendPacketAsync(new MqttPublishPacket { Topic = "retail/s1/g1/status", PacketIdentifier = 1, QualityOfServiceLevel = MqttQualityOfServiceLevel.AtLeastOnce }, soon.Token));
+        Task<MqttPubAckPacket> later = lane.PublishAsync(Topic, "{}"u8.ToArray(), retain: false, null);
+
+        wire.ReleaseWrites();
+        List<MqttPacket> sent = await SentAsync(wire, MqttProtocolVersion.V311, 4);
+        Assert.Equal(4, sent.Count);
+        ushort client = ((MqttPublishPacket)sent[2]).PacketIdentifier;
+        Assert.Equal("retail/s1/g1/status", ((MqttPublishPacket)sent[2]).Topic);
+        Assert.NotEqual(client, ((MqttPublishPacket)sent[3]).PacketIdentifier); // not handed out again
+
+        wire.Receive(PubAck(client));
+        var ack = Assert.IsType<MqttPubAckPacket>(await lane.ReceivePacketAsync(CancellationToken.None).WaitAsync(Deadline));
+        Assert.Equal(1, ack.PacketIdentifier);
+        Assert.False(later.IsCompleted);
+    }
+
+    [Fact]
+    public async Task AfterTheConnectionEnded_TheClientGetsMqttnetsOwnError()
+    {
+        (PublishLane lane, _) = Open(MqttProtocolVersion.V311);
+        lane.Dispose();
+
+        await Assert.ThrowsAsync<MQTTnet.Exceptions.MqttCommunicationException>(() => lane.SendPacketAsync(new MqttSubscribePacket { PacketIdentifier = 1, TopicFilters = [new MqttTopicFilter { Topic = "a/#" }] }, CancellationToken.None));
     }
 
     [Fact]

@@ -17,6 +17,7 @@ internal sealed class WireChannel : IMqttChannel
     private readonly Channel<byte[]> _incoming = Channel.CreateUnbounded<byte[]>();
     private byte[] _chunk = [];
     private int _at;
+    private TaskCompletionSource? _hold;
 
     public byte[] Written
     {
@@ -38,6 +39,21 @@ internal sealed class WireChannel : IMqttChannel
     public bool IsSecureConnection => false;
 
     public void Receive(byte[] bytes) => _incoming.Writer.TryWrite(bytes);
+
+    /// <summary>Writes from now on wait until <see cref="ReleaseWrites"/>: a socket whose peer stopped reading.</summary>
+    public void HoldWrites() => _hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void ReleaseWrites() => _hold?.TrySetResult();
+
+    public async Task WaitForBytesAsync(int count, TimeSpan deadline)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (Written.Length < count)
+        {
+            Assert.True(clock.Elapsed < deadline, $"timed out waiting for {count} bytes on the wire");
+            await Task.Delay(5);
+        }
+    }
 
     /// <summary>The far end closes: reads return 0 once what was fed in is read.</summary>
     public void Close() => _incoming.Writer.TryComplete();
@@ -79,6 +95,6 @@ internal sealed class WireChannel : IMqttChannel
             }
         }
 
-        return Task.CompletedTask;
+        return _hold?.Task ?? Task.CompletedTask;
     }
 }
