@@ -23,7 +23,7 @@ public sealed class CloudUnavailableException(string message, Exception? inner =
 /// answers would otherwise hold the link for ever. A publish that misses its deadline means the broker stopped
 /// answering: the link drops the connection and reconnects through the backoff ladder.
 /// </remarks>
-public sealed class MqttLink : IAsyncDisposable
+public sealed partial class MqttLink : IAsyncDisposable
 {
     private readonly IMqttClient _client;
     private readonly Func<CancellationToken, Task<MqttConnectPlan>> _plan;
@@ -108,90 +108,6 @@ public sealed class MqttLink : IAsyncDisposable
         lock (_lock)
         {
             return _connected.Task.WaitAsync(cancellationToken);
-        }
-    }
-
-    /// <summary>Publishes and returns once the broker acknowledged (QoS 1) or the packet was sent (QoS 0).</summary>
-    public async Task PublishAsync(MqttApplicationMessage message, CancellationToken cancellationToken)
-    {
-        if (!IsConnected)
-        {
-            throw new CloudUnavailableException("not connected");
-        }
-
-        MqttClientPublishResult result;
-        TimeSpan timeout = _stepTimeout;
-        using (var deadline = new StepDeadline(timeout, _time, cancellationToken))
-        {
-            try
-            {
-                result = await _client.PublishAsync(message, deadline.Token);
-            }
-            catch (Exception) when (deadline.Token.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-            {
-                // Cancelled by the deadline, whichever exception MQTTnet turned the cancellation into.
-                string reason = message.QualityOfServiceLevel == MqttQualityOfServiceLevel.AtMostOnce
-                    ? $"a publish could not be sent within {timeout.TotalSeconds:0} s"
-                    : $"no PUBACK within {timeout.TotalSeconds:0} s";
-                Stall(reason);
-                throw new CloudUnavailableException(reason);
-            }
-            catch (Exception ex) when (ex is MQTTnet.Exceptions.MqttCommunicationException or MQTTnet.Exceptions.MqttClientNotConnectedException or InvalidOperationException or ObjectDisposedException)
-            {
-                throw new CloudUnavailableException(ex.Message, ex);
-            }
-        }
-
-        ThrowIfRefused((MqttPubAckReasonCode)(int)result.ReasonCode, result.ReasonCode.ToString(), result.ReasonString);
-    }
-
-    /// <summary>
-    /// Publishes at QoS 1 on the gateway's own publish path (<see cref="PublishLane"/>) and returns once the broker
-    /// acknowledged it, with the same deadline and the same errors as <see cref="PublishAsync"/>. A connection without
-    /// that path (not over TCP) takes <see cref="PublishAsync"/>.
-    /// </summary>
-    public async Task PublishAtLeastOnceAsync(string topic, ReadOnlyMemory<byte> payload, bool retain, string? contentType, CancellationToken cancellationToken)
-    {
-        PublishLane? lane = Volatile.Read(ref _lane);
-        if (!IsConnected)
-        {
-            throw new CloudUnavailableException("not connected");
-        }
-
-        if (lane is null)
-        {
-            MqttApplicationMessageBuilder b = new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload.ToArray()).WithRetainFlag(retain).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce);
-            await PublishAsync((contentType is null ? b : b.WithContentType(contentType)).Build(), cancellationToken);
-            return;
-        }
-
-        TimeSpan timeout = _stepTimeout;
-        MQTTnet.Packets.MqttPubAckPacket ack;
-        try
-        {
-            ack = await lane.PublishAsync(topic, payload, retain, contentType).WaitAsync(timeout, _time, cancellationToken);
-        }
-        catch (TimeoutException)
-        {
-            string reason = $"no PUBACK within {timeout.TotalSeconds:0} s";
-            Stall(reason);
-            throw new CloudUnavailableException(reason);
-        }
-
-        ThrowIfRefused(ack.ReasonCode, ack.ReasonCode.ToString(), ack.ReasonString);
-    }
-
-    private static void ThrowIfRefused(MqttPubAckReasonCode code, string name, string? reason)
-    {
-        if (code is MqttPubAckReasonCode.TopicNameInvalid or MqttPubAckReasonCode.PayloadFormatInvalid or MqttPubAckReasonCode.NotAuthorized)
-        {
-            // MQTT 5: the broker will refuse this message every time it is sent.
-            throw new Transport.PermanentlyRefusedException($"broker refused the publish: {name} {reason}".TrimEnd());
-        }
-
-        if (code is not (MqttPubAckReasonCode.Success or MqttPubAckReasonCode.NoMatchingSubscribers))
-        {
-            throw new CloudUnavailableException($"broker refused the publish: {name}");
         }
     }
 
