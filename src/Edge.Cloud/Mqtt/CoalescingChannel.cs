@@ -15,8 +15,8 @@ namespace Edge.Cloud.Mqtt;
 /// default factory builds it, inside a <see cref="PublishLane"/>. Channels other than TCP (WebSocket) keep MQTTnet's
 /// own adapter.
 /// </summary>
-/// <param name="created">Told of each connection's lane as the client connects.</param>
-public sealed class CoalescingAdapterFactory(Action<PublishLane>? created = null) : IMqttClientAdapterFactory
+/// <param name="created">Told of each connection's lane as the client connects (null for a connection without one).</param>
+public sealed class CoalescingAdapterFactory(Action<PublishLane?>? created = null) : IMqttClientAdapterFactory
 {
     private readonly MqttClientAdapterFactory _default = new();
 
@@ -26,6 +26,7 @@ public sealed class CoalescingAdapterFactory(Action<PublishLane>? created = null
         ArgumentNullException.ThrowIfNull(options);
         if (options.ChannelOptions is not MqttClientTcpOptions)
         {
+            created?.Invoke(null); // this connection has no lane: the last one's must not be used
             return _default.CreateClientAdapter(options, packetInspector, logger);
         }
 
@@ -205,12 +206,7 @@ public sealed class CoalescingChannel : IMqttChannel
             written = EndPacket(cancellationToken, out flush);
         }
 
-        if (flush)
-        {
-            ThreadPool.UnsafeQueueUserWorkItem(static c => _ = c.FlushAsync(), this, preferLocal: false);
-        }
-
-        return written;
+        return StartFlush(flush, written);
     }
 
     /// <summary>
@@ -243,6 +239,12 @@ public sealed class CoalescingChannel : IMqttChannel
             written = EndPacket(CancellationToken.None, out flush);
         }
 
+        return StartFlush(flush, written);
+    }
+
+    // Outside _gate: queues the flush EndPacket asked for.
+    private Task StartFlush(bool flush, Task written)
+    {
         if (flush)
         {
             ThreadPool.UnsafeQueueUserWorkItem(static c => _ = c.FlushAsync(), this, preferLocal: false);

@@ -37,7 +37,8 @@ public sealed partial class MqttLink
             }
         }
 
-        ThrowIfRefused((MqttPubAckReasonCode)(int)result.ReasonCode, result.ReasonCode.ToString(), result.ReasonString);
+        // MQTTnet's publish result codes are the PUBACK reason codes, value for value and name for name.
+        ThrowIfRefused((MqttPubAckReasonCode)(int)result.ReasonCode, result.ReasonString);
     }
 
     /// <summary>
@@ -73,20 +74,20 @@ public sealed partial class MqttLink
             throw new CloudUnavailableException(reason);
         }
 
-        ThrowIfRefused(ack.ReasonCode, ack.ReasonCode.ToString(), ack.ReasonString);
+        ThrowIfRefused(ack.ReasonCode, ack.ReasonString);
     }
 
-    private static void ThrowIfRefused(MqttPubAckReasonCode code, string name, string? reason)
+    private static void ThrowIfRefused(MqttPubAckReasonCode code, string? reason)
     {
         if (code is MqttPubAckReasonCode.TopicNameInvalid or MqttPubAckReasonCode.PayloadFormatInvalid or MqttPubAckReasonCode.NotAuthorized)
         {
             // MQTT 5: the broker will refuse this message every time it is sent.
-            throw new Transport.PermanentlyRefusedException($"broker refused the publish: {name} {reason}".TrimEnd());
+            throw new Transport.PermanentlyRefusedException($"broker refused the publish: {code} {reason}".TrimEnd());
         }
 
         if (code is not (MqttPubAckReasonCode.Success or MqttPubAckReasonCode.NoMatchingSubscribers))
         {
-            throw new CloudUnavailableException($"broker refused the publish: {name}");
+            throw new CloudUnavailableException($"broker refused the publish: {code}");
         }
     }
 }

@@ -50,7 +50,8 @@ public sealed class PublishLane : IMqttChannelAdapter
     private readonly Dictionary<ushort, ushort> _clients = []; // the identifier given -> the client's own
     private ushort _last;
     private Exception? _closed;
-    private TopicBytes? _lastTopic;
+    private readonly LastUtf8 _topic = new();
+    private readonly LastUtf8 _contentType = new();
 
     /// <summary>Wraps the adapter MQTTnet would use, over <paramref name="channel"/>.</summary>
     public PublishLane(IMqttChannelAdapter inner, CoalescingChannel channel, MqttProtocolVersion version)
@@ -239,8 +240,8 @@ public sealed class PublishLane : IMqttChannelAdapter
                 throw waiting is null ? new MQTTnet.Exceptions.MqttCommunicationException(closed.Message) : new CloudUnavailableException(closed.Message);
             }
 
-            bool free = waiting is null ? _waiting.Count + _clients.Count < Identifiers : _waiting.Count < MaxOwnInFlight && _waiting.Count + _clients.Count < Identifiers;
-            if (free)
+            // The client may take any free identifier; events leave KeptForClient of them.
+            if (_waiting.Count + _clients.Count < Identifiers && (waiting is null || _waiting.Count < MaxOwnInFlight))
             {
                 do
                 {
@@ -302,17 +303,9 @@ public sealed class PublishLane : IMqttChannelAdapter
             throw new Transport.PermanentlyRefusedException($"'{topic}' is not a topic a message can be published to");
         }
 
-        // A drain sends one event type after another: the last topic's bytes are kept (one object, so that a
-        // publish on another thread never pairs one topic's text with another's bytes).
-        TopicBytes? last = Volatile.Read(ref _lastTopic);
-        if (last is null || last.Text != topic)
-        {
-            last = new TopicBytes(topic, Encoding.UTF8.GetBytes(topic));
-            Volatile.Write(ref _lastTopic, last);
-        }
-
-        byte[] topicBytes = last.Bytes;
-        byte[] type = _v5 && contentType is not null ? Encoding.UTF8.GetBytes(contentType) : NoContentType;
+        // A drain sends one event type after another, all with one content type: not encoded again each message.
+        byte[] topicBytes = _topic.Encode(topic);
+        byte[] type = _v5 && contentType is not null ? _contentType.Encode(contentType) : NoContentType;
         if (topicBytes.Length > ushort.MaxValue || type.Length > ushort.MaxValue)
         {
             throw new Transport.PermanentlyRefusedException("the topic or the content type is longer than MQTT's 65,535 bytes");
@@ -343,7 +336,24 @@ public sealed class PublishLane : IMqttChannelAdapter
         return n;
     }
 
-    private sealed record TopicBytes(string Text, byte[] Bytes);
+    // The UTF-8 of the last string encoded, kept as one object so that a publish on another thread never pairs one
+    // string's text with another's bytes.
+    private sealed class LastUtf8
+    {
+        private Tuple<string, byte[]>? _last;
+
+        public byte[] Encode(string text)
+        {
+            if (Volatile.Read(ref _last) is { } last && last.Item1 == text)
+            {
+                return last.Item2;
+            }
+
+            byte[] bytes = Encoding.UTF8.GetBytes(text);
+            Volatile.Write(ref _last, Tuple.Create(text, bytes));
+            return bytes;
+        }
+    }
 
     // One PUBLISH, QoS 1 (MQTT 3.1.1 section 3.3; MQTT 5 section 3.3 with the Content Type property, 0x03).
     private sealed class Packet(bool retain, byte[] topic, byte[] contentType, bool v5, int properties, int remaining, ReadOnlyMemory<byte> payload)
