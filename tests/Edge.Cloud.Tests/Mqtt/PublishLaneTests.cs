@@ -210,6 +210,37 @@ public sealed class PublishLaneTests
     }
 
     [Fact]
+    public async Task APubAckForAnIdentifierNobodyUsed_GoesToTheClient_AndAcknowledgesNothingOfOurs()
+    {
+        (PublishLane lane, WireChannel wire) = Open(MqttProtocolVersion.V311);
+        Task<MqttPubAckPacket> waiting = lane.PublishAsync(Topic, "{}"u8.ToArray(), retain: false, null);
+        ushort id = ((MqttPublishPacket)Assert.Single(await SentAsync(wire, MqttProtocolVersion.V311, 1))).PacketIdentifier;
+
+        wire.Receive(PubAck((ushort)(id + 100)));
+
+        // MQTTnet's client logs an acknowledgement it did not ask for and goes on.
+        var stray = Assert.IsType<MqttPubAckPacket>(await lane.ReceivePacketAsync(CancellationToken.None).WaitAsync(Deadline));
+        Assert.Equal(id + 100, stray.PacketIdentifier);
+        Assert.False(waiting.IsCompleted);
+        Assert.Equal(1, lane.InFlight);
+    }
+
+    [Fact]
+    public async Task ABrokerThatSendsGarbage_EndsTheConnection_AndWhatWaitsFailsForTheOutboxToSendAgain()
+    {
+        (PublishLane lane, WireChannel wire) = Open(MqttProtocolVersion.V311);
+        Task<MqttPubAckPacket> waiting = lane.PublishAsync(Topic, "{}"u8.ToArray(), retain: false, null);
+
+        // A packet type of 0 (reserved) with a remaining length that never ends.
+        wire.Receive([0x00, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF]);
+        wire.Close();
+
+        await Assert.ThrowsAnyAsync<Exception>(() => lane.ReceivePacketAsync(CancellationToken.None).WaitAsync(Deadline));
+        await Assert.ThrowsAsync<CloudUnavailableException>(() => waiting.WaitAsync(Deadline));
+        Assert.Equal(0, lane.InFlight);
+    }
+
+    [Fact]
     public async Task ADisposedConnection_FailsWhatWaits()
     {
         (PublishLane lane, _) = Open(MqttProtocolVersion.V500);
