@@ -52,6 +52,16 @@ public sealed class IotHubTransport : LinkedTransport
         _assignmentFile = assignmentFile;
         _time = time ?? TimeProvider.System;
         _dataKind = dataKind;
+
+        // Desired updates are only pushed while connected: after every connect, read the whole twin and reconcile
+        // by $version. Started once the link reports itself connected (after the on-connect steps), not from
+        // within them: a request made between SUBACK and that moment would be refused as "not connected" and the
+        // twin never read on this connection. Not awaited: it may outlive the connection.
+        Link.Connected += () =>
+        {
+            CancellationToken stopping = Stopping;
+            _ = Task.Run(() => ReconcileTwinAsync(stopping), CancellationToken.None);
+        };
     }
 
     /// <summary>Device id in use (assigned by DPS or configured).</summary>
@@ -206,10 +216,6 @@ public sealed class IotHubTransport : LinkedTransport
             .WithTopicFilter(IotHubTopics.Methods, MqttQualityOfServiceLevel.AtMostOnce)
             .Build(), cancellationToken);
 
-        // Desired updates are only pushed while connected: after every connect, read the whole twin and reconcile
-        // by $version. Not awaited here, and not under this step's deadline: it outlives the step.
-        CancellationToken stopping = Stopping;
-        _ = Task.Run(() => ReconcileTwinAsync(stopping), CancellationToken.None);
     }
 
     private async Task ReconcileTwinAsync(CancellationToken cancellationToken)
