@@ -12,11 +12,16 @@ namespace Edge.Cloud.Transport;
 public static class Envelope
 {
     /// <summary>Wraps an outbox message.</summary>
+    /// <remarks>
+    /// The payload goes in as it is, not parsed again: <see cref="DurableOutbox"/> refuses a payload that is not one
+    /// JSON value in valid UTF-8 before it is stored, and a drain wraps every message (parsing it again was 0.5 µs of
+    /// the 0.8 µs a wrap cost). A message built by hand must hold JSON for the same reason.
+    /// </remarks>
     public static byte[] Wrap(OutboxMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
         var buffer = new ArrayBufferWriter<byte>(message.Payload.Length + 200);
-        using (var w = new Utf8JsonWriter(buffer))
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true }))
         {
             w.WriteStartObject();
             w.WriteString("messageId", message.MessageId);
@@ -26,7 +31,7 @@ public static class Envelope
             w.WriteString("type", message.Type);
             w.WriteString("timestamp", message.Timestamp);
             w.WritePropertyName("event");
-            w.WriteRawValue(message.Payload);
+            w.WriteRawValue(message.Payload, skipInputValidation: true);
             w.WriteEndObject();
         }
 
