@@ -110,11 +110,11 @@ public static class SimulationRegistration
             return Results.Ok(new { shelfId, grams, inService = true });
         });
         app.MapGet("/api/simulation/shelves", (ShelfLayout layout, SimulatedStore store) =>
-            layout.Shelves.Select(s => new { shelfId = s.Id, items = store.ItemsOn(s.Id) }));
+            Results.Json(layout.Shelves.Select(s => new { shelfId = s.Id, items = store.ItemsOn(s.Id) })));
         app.MapGet("/api/simulation/shoppers", (SimulatedStore store, IOptions<SimulationOptions> options) =>
-            new { actions = store.Actions, requestedPerMinute = options.Value.ShopperRatePerMinute });
+            Results.Json(new { actions = store.Actions, requestedPerMinute = options.Value.ShopperRatePerMinute }));
         app.MapGet("/api/simulation/cases", (Temperature.ChilledCases cases, SimulatedCaseSensors sensors, TimeProvider time) =>
-            cases.Cases.Select(c => sensors.Case(c.Id) is { } s ? new { caseId = c.Id, celsius = (double?)Math.Round(s.Celsius, 2), doorOpen = s.DoorOpen(time.GetUtcNow()) } : new { caseId = c.Id, celsius = (double?)null, doorOpen = false }));
+            Results.Json(cases.Cases.Select(c => sensors.Case(c.Id) is { } s ? new { caseId = c.Id, celsius = (double?)Math.Round(s.Celsius, 2), doorOpen = s.DoorOpen(time.GetUtcNow()) } : new { caseId = c.Id, celsius = (double?)null, doorOpen = false })));
         app.MapPost("/api/simulation/cases/{caseId}/door", async (string caseId, HttpRequest request, SimulatedCaseSensors sensors, TimeProvider time) =>
         {
             if (sensors.Case(caseId) is not { } chilled)

@@ -37,7 +37,7 @@ public static class TemperatureRegistration
     public static WebApplication MapTemperature(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        app.MapGet("/api/temperature", (TemperatureService service) => new { cases = service.States() });
+        app.MapGet("/api/temperature", (TemperatureService service) => Results.Json(new { cases = service.States() }));
         app.MapGet("/api/temperature/records", (string? date, TemperatureService service, TemperatureRecords records, ChilledCases cases, TimeProvider time) =>
         {
             DateOnly day;
