@@ -215,7 +215,6 @@ public sealed class IotHubTransport : LinkedTransport
             .WithTopicFilter(IotHubTopics.TwinDesired, MqttQualityOfServiceLevel.AtMostOnce)
             .WithTopicFilter(IotHubTopics.Methods, MqttQualityOfServiceLevel.AtMostOnce)
             .Build(), cancellationToken);
-
     }
 
     private async Task ReconcileTwinAsync(CancellationToken cancellationToken)
