@@ -15,7 +15,10 @@ public sealed partial class DurableOutbox
     internal const int SegmentSize = 4096;
 
     private const string SegmentPrefix = "outbox_seg";
-    private const int ReadAhead = 256;
+    // 64, not more: the documents read ahead outlive a gen0 collection or two, and LiteDB builds each of them from
+    // about 3.7 KB of allocations. Interleaved drains of 100,000 gave median ratios of 0.37-0.43 to mosquitto_pub with
+    // 256 and 0.48-0.52 with 64; 32 and 128 were no better than 64.
+    private const int ReadAhead = 64;
     private const int MaxReadAhead = 4 * ReadAhead;
 
     // Live segments and the highest offset each holds; and the highest offset of the collection of older files (0 when empty).
