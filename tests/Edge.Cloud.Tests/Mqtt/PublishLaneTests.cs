@@ -62,6 +62,8 @@ public sealed class PublishLaneTests
         }
     }
 
+    private static Task<T> OffContext<T>(Func<T> start) => Task.Factory.StartNew(start, CancellationToken.None, TaskCreationOptions.None, TaskScheduler.Default);
+
     private static byte[] PubAck(ushort id, byte? reason = null) =>
         reason is { } r ? [0x40, 0x03, (byte)(id >> 8), (byte)id, r] : [0x40, 0x02, (byte)(id >> 8), (byte)id];
 
@@ -274,6 +276,31 @@ public sealed class PublishLaneTests
         await Assert.ThrowsAsync<NotSupportedException>(() => lane.SendPacketAsync(new MqttPublishPacket { Topic = "t", PacketIdentifier = 1, QualityOfServiceLevel = MqttQualityOfServiceLevel.ExactlyOnce }, CancellationToken.None));
 
         Assert.Empty(wire.Written);
+    }
+
+    [Fact]
+    public async Task WhatACallerDoesAfterItsPubAck_NeverHoldsTheReceiveLoop_EvenWhenItBlocks()
+    {
+        (PublishLane lane, WireChannel wire) = Open(MqttProtocolVersion.V311);
+        using var gate = new ManualResetEventSlim();
+        // Started off the test's synchronization context, as the pump starts them: nothing posts their continuations elsewhere.
+        Task<MqttPubAckPacket> first = await OffContext(() => lane.PublishAsync(Topic, "{}"u8.ToArray(), retain: false, null));
+        Task<MqttPubAckPacket> second = await OffContext(() => lane.PublishAsync(Topic, "{}"u8.ToArray(), retain: false, null));
+        Task stuck = first.ContinueWith(_ => gate.Wait(Deadline), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        await lane.SendPacketAsync(new MqttSubscribePacket { PacketIdentifier = 7, TopicFilters = [new MqttTopicFilter { Topic = "retail/s1/g1/commands/#" }] }, CancellationToken.None);
+        List<MqttPacket> sent = await SentAsync(wire, MqttProtocolVersion.V311, 3);
+        ushort subscribe = ((MqttSubscribePacket)sent[2]).PacketIdentifier;
+
+        // Both PUBACKs and the client's SUBACK in one read: the first publish's continuation blocks where it runs.
+        wire.Receive([.. PubAck(((MqttPublishPacket)sent[0]).PacketIdentifier), .. PubAck(((MqttPublishPacket)sent[1]).PacketIdentifier), 0x90, 0x03, (byte)(subscribe >> 8), (byte)subscribe, 0x00]);
+        var suback = Assert.IsType<MqttSubAckPacket>(await lane.ReceivePacketAsync(CancellationToken.None).WaitAsync(Deadline));
+
+        Assert.Equal(7, suback.PacketIdentifier);
+        Assert.False(stuck.IsCompleted); // still blocked, and the loop went on past both PUBACKs
+        gate.Set();
+        await stuck.WaitAsync(Deadline);
+        Assert.Equal(MqttPubAckReasonCode.Success, (await second.WaitAsync(Deadline)).ReasonCode);
+        Assert.Equal(0, lane.InFlight);
     }
 
     [Fact]
