@@ -172,6 +172,23 @@ public sealed class CoalescingChannel : IMqttChannel
         return take;
     }
 
+    /// <summary>
+    /// Takes the next packet when it is a PUBACK of four bytes (no reason code: success) and already read: its
+    /// identifier. The reader's shortcut past MQTTnet's decoder; only the one reader may call it, between packets.
+    /// </summary>
+    public bool TryTakeShortPubAck(out ushort id)
+    {
+        if (_readEnd - _readStart >= 4 && _read[_readStart] == 0x40 && _read[_readStart + 1] == 0x02)
+        {
+            id = System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(_read.AsSpan(_readStart + 2));
+            _readStart += 4;
+            return true;
+        }
+
+        id = 0;
+        return false;
+    }
+
     /// <inheritdoc />
     public Task WriteAsync(ReadOnlySequence<byte> buffer, bool isEndOfPacket, CancellationToken cancellationToken)
     {

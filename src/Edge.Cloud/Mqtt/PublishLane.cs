@@ -54,6 +54,7 @@ public sealed class PublishLane : IMqttChannelAdapter
     private Exception? _closed;
     private readonly System.Collections.Concurrent.ConcurrentQueue<(TaskCompletionSource<MqttPubAckPacket>, MqttPubAckPacket?, Exception?)> _outcomes = new();
     private int _completing; // 1 while a completer is queued or running
+    private long _shortPubAcks; // taken past MQTTnet's decoder (TryTakeShortPubAck)
     private readonly LastUtf8 _topic = new();
     private readonly LastUtf8 _contentType = new();
 
@@ -78,7 +79,7 @@ public sealed class PublishLane : IMqttChannelAdapter
     }
 
     /// <inheritdoc />
-    public long BytesReceived => _inner.BytesReceived;
+    public long BytesReceived => _inner.BytesReceived + (4 * Interlocked.Read(ref _shortPubAcks));
 
     /// <inheritdoc />
     public long BytesSent => _inner.BytesSent;
@@ -160,6 +161,18 @@ public sealed class PublishLane : IMqttChannelAdapter
     {
         while (true)
         {
+            // A drain's PUBACKs arrive tens to a read, four bytes each: taken from the buffer here, without MQTTnet's
+            // decoder (its packet, buffers and four nested awaits each).
+            while (_channel.TryTakeShortPubAck(out ushort shortId))
+            {
+                Interlocked.Increment(ref _shortPubAcks);
+                var ack = new MqttPubAckPacket { PacketIdentifier = shortId, ReasonCode = MqttPubAckReasonCode.Success };
+                if (!Settle(ack))
+                {
+                    return ack;
+                }
+            }
+
             MqttPacket packet;
             try
             {
@@ -182,28 +195,38 @@ public sealed class PublishLane : IMqttChannelAdapter
                 return packet;
             }
 
-            var withId = (MqttPacketWithIdentifier)packet;
-            TaskCompletionSource<MqttPubAckPacket>? ours;
-            lock (_ids)
+            if (!Settle((MqttPacketWithIdentifier)packet))
             {
-                ushort id = withId.PacketIdentifier;
-                if (packet is not MqttPubAckPacket || !_waiting.Remove(id, out ours))
+                return packet;
+            }
+        }
+    }
+
+    // An acknowledgement: true when it was this path's PUBACK (handed to the completer); false when it is the
+    // client's, now under the identifier the client gave it, or unknown (the client logs it).
+    private bool Settle(MqttPacketWithIdentifier packet)
+    {
+        TaskCompletionSource<MqttPubAckPacket>? ours;
+        lock (_ids)
+        {
+            ushort id = packet.PacketIdentifier;
+            if (packet is not MqttPubAckPacket || !_waiting.Remove(id, out ours))
+            {
+                ours = null;
+                if (_clients.Remove(id, out ushort own))
                 {
-                    ours = null;
-                    if (_clients.Remove(id, out ushort own))
-                    {
-                        withId.PacketIdentifier = own;
-                    }
+                    packet.PacketIdentifier = own;
                 }
             }
-
-            if (ours is null)
-            {
-                return packet; // the client's (or unknown: the client logs it)
-            }
-
-            Complete(ours, (MqttPubAckPacket)packet, null);
         }
+
+        if (ours is null)
+        {
+            return false;
+        }
+
+        Complete(ours, (MqttPubAckPacket)packet, null);
+        return true;
     }
 
     // Hands a publish's outcome to the completer, one thread-pool work item that completes every outcome queued

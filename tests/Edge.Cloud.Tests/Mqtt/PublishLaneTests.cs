@@ -304,6 +304,39 @@ public sealed class PublishLaneTests
     }
 
     [Fact]
+    public async Task PubAcksAlreadyRead_EachSettleTheirOwner_AndTheClientStillGetsItsOwnIdentifier()
+    {
+        (PublishLane lane, WireChannel wire) = Open(MqttProtocolVersion.V311);
+        Task<MqttPubAckPacket> first = lane.PublishAsync(Topic, "{}"u8.ToArray(), retain: false, null);
+        await lane.SendPacketAsync(new MqttPublishPacket { Topic = "retail/s1/g1/status", PacketIdentifier = 1, QualityOfServiceLevel = MqttQualityOfServiceLevel.AtLeastOnce }, CancellationToken.None);
+        Task<MqttPubAckPacket> second = lane.PublishAsync(Topic, "{}"u8.ToArray(), retain: false, null);
+        List<MqttPacket> sent = await SentAsync(wire, MqttProtocolVersion.V311, 3);
+        ushort[] ids = [.. sent.Cast<MqttPublishPacket>().Select(p => p.PacketIdentifier)];
+
+        // One read: a PUBACK with a reason code (five bytes: the decoder's), then short ones for the client, for the
+        // second publish and for an identifier nobody used.
+        byte[] read = [.. PubAck(ids[0], reason: 0x00), .. PubAck(ids[1]), .. PubAck(ids[2]), .. PubAck(9_999)];
+        wire.Receive(read);
+        var clients = Assert.IsType<MqttPubAckPacket>(await lane.ReceivePacketAsync(CancellationToken.None).WaitAsync(Deadline));
+        var unknown = Assert.IsType<MqttPubAckPacket>(await lane.ReceivePacketAsync(CancellationToken.None).WaitAsync(Deadline));
+
+        Assert.Equal(1, clients.PacketIdentifier); // back under the client's own identifier
+        Assert.Equal(9_999, unknown.PacketIdentifier);
+        Assert.Equal(MqttPubAckReasonCode.Success, (await first.WaitAsync(Deadline)).ReasonCode);
+        Assert.Equal(MqttPubAckReasonCode.Success, (await second.WaitAsync(Deadline)).ReasonCode);
+
+        // A short PUBACK split over two reads is the decoder's again.
+        Task<MqttPubAckPacket> third = lane.PublishAsync(Topic, "{}"u8.ToArray(), retain: false, null);
+        ushort id = ((MqttPublishPacket)(await SentAsync(wire, MqttProtocolVersion.V311, 4))[3]).PacketIdentifier;
+        wire.Receive(PubAck(id)[..2]);
+        Task<MqttPacket> next = lane.ReceivePacketAsync(CancellationToken.None);
+        wire.Receive(PubAck(id)[2..]);
+        Assert.Equal(MqttPubAckReasonCode.Success, (await third.WaitAsync(Deadline)).ReasonCode);
+        Assert.False(next.IsCompleted);
+        Assert.Equal(0, lane.InFlight);
+    }
+
+    [Fact]
     public async Task AnMqtt5Refusal_ComesBackWithItsReasonCodeAndText()
     {
         (PublishLane lane, WireChannel wire) = Open(MqttProtocolVersion.V500);
