@@ -62,6 +62,9 @@ public sealed class PublishLaneTests
         }
     }
 
+    // A QoS 1 PUBLISH of MQTTnet's client, under the identifier the client chose.
+    private static MqttPublishPacket ClientsStatus(ushort id) => new() { Topic = "retail/s1/g1/status", PacketIdentifier = id, QualityOfServiceLevel = MqttQualityOfServiceLevel.AtLeastOnce };
+
     private static Task<T> OffContext<T>(Func<T> start) => Task.Factory.StartNew(start, CancellationToken.None, TaskCreationOptions.None, TaskScheduler.Default);
 
     private static byte[] PubAck(ushort id, byte? reason = null) =>
@@ -101,7 +104,7 @@ public sealed class PublishLaneTests
 
         // MQTTnet's client numbers its packets from 1 as well: both would use 1 and 2 at once.
         Task<MqttPubAckPacket> ours = lane.PublishAsync(Topic, "{}"u8.ToArray(), retain: false, null);
-        await lane.SendPacketAsync(new MqttPublishPacket { Topic = "retail/s1/g1/status", PacketIdentifier = 1, QualityOfServiceLevel = MqttQualityOfServiceLevel.AtLeastOnce }, CancellationToken.None);
+        await lane.SendPacketAsync(ClientsStatus(1), CancellationToken.None);
         await lane.SendPacketAsync(new MqttSubscribePacket { PacketIdentifier = 2, TopicFilters = [new MqttTopicFilter { Topic = "retail/s1/g1/commands/#", QualityOfServiceLevel = MqttQualityOfServiceLevel.AtLeastOnce }] }, CancellationToken.None);
         await lane.SendPacketAsync(new MqttPublishPacket { Topic = "retail/s1/g1/replies", QualityOfServiceLevel = MqttQualityOfServiceLevel.AtMostOnce }, CancellationToken.None);
 
@@ -163,7 +166,7 @@ public sealed class PublishLaneTests
 
         // Queued behind the high-water mark: the send is cancelled while it waits, its bytes already in the buffer.
         using var soon = new CancellationTokenSource(TimeSpan.FromMilliseconds(50));
-        await Assert.ThrowsAnyAsync<Exception>(() => lane.SendPacketAsync(new MqttPublishPacket { Topic = "retail/s1/g1/status", PacketIdentifier = 1, QualityOfServiceLevel = MqttQualityOfServiceLevel.AtLeastOnce }, soon.Token));
+        await Assert.ThrowsAnyAsync<Exception>(() => lane.SendPacketAsync(ClientsStatus(1), soon.Token));
         Task<MqttPubAckPacket> later = lane.PublishAsync(Topic, "{}"u8.ToArray(), retain: false, null);
 
         wire.ReleaseWrites();
@@ -308,7 +311,7 @@ public sealed class PublishLaneTests
     {
         (PublishLane lane, WireChannel wire) = Open(MqttProtocolVersion.V311);
         Task<MqttPubAckPacket> first = lane.PublishAsync(Topic, "{}"u8.ToArray(), retain: false, null);
-        await lane.SendPacketAsync(new MqttPublishPacket { Topic = "retail/s1/g1/status", PacketIdentifier = 1, QualityOfServiceLevel = MqttQualityOfServiceLevel.AtLeastOnce }, CancellationToken.None);
+        await lane.SendPacketAsync(ClientsStatus(1), CancellationToken.None);
         Task<MqttPubAckPacket> second = lane.PublishAsync(Topic, "{}"u8.ToArray(), retain: false, null);
         List<MqttPacket> sent = await SentAsync(wire, MqttProtocolVersion.V311, 3);
         ushort[] ids = [.. sent.Cast<MqttPublishPacket>().Select(p => p.PacketIdentifier)];
