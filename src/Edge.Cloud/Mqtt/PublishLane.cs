@@ -251,7 +251,9 @@ public sealed class PublishLane : IMqttChannelAdapter
                 _ = o.Failure is null ? o.Publish.TrySetResult(o.Ack!) : o.Publish.TrySetException(o.Failure);
             }
 
-            Volatile.Write(ref _completing, 0);
+            // A full fence, not a volatile write: the queue must be read after the reset is visible, or an outcome
+            // queued meanwhile by a receive that saw the completer still running could wait for the next PUBACK.
+            Interlocked.Exchange(ref _completing, 0);
             // An outcome queued after the last TryDequeue but before the reset saw the completer running: take it.
             if (_outcomes.IsEmpty || Interlocked.Exchange(ref _completing, 1) == 1)
             {
