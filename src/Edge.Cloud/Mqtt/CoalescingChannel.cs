@@ -176,7 +176,7 @@ public sealed class CoalescingChannel : IMqttChannel
     /// Takes the next packet when it is a PUBACK of four bytes (no reason code: success) and already read: its
     /// identifier. The reader's shortcut past MQTTnet's decoder; only the one reader may call it, between packets.
     /// </summary>
-    public bool TryTakeShortPubAck(out ushort id)
+    internal bool TryTakeShortPubAck(out ushort id)
     {
         if (_readEnd - _readStart >= 4 && _read[_readStart] == 0x40 && _read[_readStart + 1] == 0x02)
         {
